@@ -1,0 +1,160 @@
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from bookings.references import new_reference
+from facilities.models import Facility
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# Only these states hold a slot; the database refuses two of them overlapping on one facility.
+SLOT_HOLDING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+class BookingQuerySet(models.QuerySet):
+    def holding_slot(self):
+        return self.filter(status__in=SLOT_HOLDING_STATUSES)
+
+    def overlapping(self, facility, start, blocked_until):
+        """Slot-holding bookings of `facility` whose blocked time meets [start, blocked_until).
+
+        Each booking blocks [start, end + buffer), so two bookings keep the facility's buffer
+        between them exactly when these half-open ranges do not overlap. The PostgreSQL
+        exclusion constraint (migration 0002) states the same condition.
+        """
+        return self.holding_slot().filter(
+            facility=facility, start__lt=blocked_until, blocked_until__gt=start
+        )
+
+
+class Booking(models.Model):
+    Status = BookingStatus
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True, editable=False)
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="bookings"
+    )
+    # SET_NULL: a resident who deletes their account leaves an anonymous audit trail behind.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # end + the facility's buffer when the booking was made: the time this booking keeps free.
+    blocked_until = models.DateTimeField(_("blocked until"), editable=False)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    attendees = models.PositiveIntegerField(_("expected attendees"))
+    organisation = models.CharField(_("organisation"), max_length=150, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="booking_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_until__gte=models.F("end")),
+                name="booking_blocked_until_after_end",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=BookingStatus.values), name="booking_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attendees__gte=1), name="booking_attendees_positive"
+            ),
+        ]
+        indexes = [
+            # A facility's bookings by time: availability, conflicts, calendars.
+            models.Index(fields=["facility", "start"], name="booking_facility_start_idx"),
+            models.Index(fields=["user", "status"], name="booking_user_status_idx"),
+            models.Index(fields=["status", "start"], name="booking_status_start_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if self.reference:
+            return super().save(*args, **kwargs)
+        # A fresh reference collides about once in a hundred million; try again when it does.
+        for attempt in range(5):
+            self.reference = new_reference()
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                if attempt == 4 or not Booking.objects.filter(reference=self.reference).exists():
+                    raise
+        return None
+
+    @property
+    def holds_slot(self) -> bool:
+        return self.status in SLOT_HOLDING_STATUSES
+
+
+class BookingEvent(models.Model):
+    """One change of a booking's status: the audit trail residents and staff read."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=10, choices=BookingStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=10, choices=BookingStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_status__in=BookingStatus.values),
+                name="booking_event_to_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booking}: {self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,49 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from haidepok.translations import compile_catalogues
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Variables that configure the site; a subprocess test starts from none of them.
+CONFIG_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_HOST",
+    "MEDIA_STORAGE",
+    "MEDIA_ROOT",
+}
+
+
+def run_django(code_or_args, env=None, timeout=120):
+    """Run Python (a list of manage.py arguments, or code after django.setup()) in a fresh
+    process with only the given configuration, so settings are read from scratch."""
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    clean.update(env or {})
+    clean["DJANGO_SETTINGS_MODULE"] = "haidepok.settings"
+    if isinstance(code_or_args, list):
+        command = [sys.executable, "manage.py", *code_or_args]
+    else:
+        command = [sys.executable, "-c", "import django; django.setup()\n" + code_or_args]
+    return subprocess.run(
+        command, cwd=PROJECT_DIR, env=clean, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture
+def django_process():
+    return run_django
+
+
+def pytest_configure(config):
+    # The Indonesian catalogue is compiled by the build; compile it here too so that a plain
+    # `pytest` after editing a .po tests the new text.
+    compile_catalogues()

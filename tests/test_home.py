@@ -1,0 +1,43 @@
+import pytest
+
+from communities.models import Community
+from tests.factories import CommunityFactory, FacilityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_only_bookable_facilities(client):
+    FacilityFactory(name="Balai Rakyat Beji", fee=0)
+    FacilityFactory(name="Gedung Serbaguna", fee=250000)
+    FacilityFactory(name="Belum Terbit", is_published=False)
+    FacilityFactory(
+        name="Komunitas Baru", community=CommunityFactory(status=Community.Status.PENDING)
+    )
+
+    response = client.get("/")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Balai Rakyat Beji" in page and "Gedung Serbaguna" in page
+    assert "Belum Terbit" not in page and "Komunitas Baru" not in page
+    assert "Rp 250.000" in page
+    assert "Gratis" in page
+
+
+def test_home_speaks_indonesian_by_default_and_english_on_request(client):
+    FacilityFactory(fee=0)
+
+    assert '<html lang="id">' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert '<html lang="en">' in page
+    assert "Free" in page
+
+
+def test_home_uses_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    FacilityFactory.create_batch(3)
+    with django_assert_max_num_queries(2) as few:
+        client.get("/")
+    FacilityFactory.create_batch(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/")
