@@ -70,7 +70,7 @@ class Facility(models.Model):
     min_slots = models.PositiveSmallIntegerField(_("shortest booking (slots)"), default=1)
     max_slots = models.PositiveSmallIntegerField(_("longest booking (slots)"), default=4)
     buffer_minutes = models.PositiveSmallIntegerField(
-        _("gap between bookings (minutes)"), default=0
+        _("gap between bookings (minutes)"), default=0, validators=[MaxValueValidator(720)]
     )
     lead_hours = models.PositiveSmallIntegerField(_("book at least (hours ahead)"), default=24)
     horizon_days = models.PositiveSmallIntegerField(_("book at most (days ahead)"), default=60)
@@ -111,6 +111,10 @@ class Facility(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(horizon_days__gte=1), name="facility_horizon_positive"
+            ),
+            # Bounded so that conflict queries can bound `start` (bookings.rules.MAX_BLOCKED_SPAN).
+            models.CheckConstraint(
+                condition=models.Q(buffer_minutes__lte=720), name="facility_buffer_at_most_12h"
             ),
             models.CheckConstraint(
                 condition=models.Q(approval__in=["auto", "community", "city"]),

@@ -1,0 +1,146 @@
+"""Availability: every slot of a facility's grid over a range of days, with its state.
+
+Three queries whatever the number of days or bookings (opening hours, closures, the
+slot-holding bookings that can touch the range, the last bounded below on the
+(facility, start) index), and the same helpers as the request rules, so a slot shown free
+is one the rules accept (for its time; the resident's own limits are checked on request).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+from bookings import rules
+from bookings.models import Booking
+from facilities.models import Closure, Facility
+from haidepok import clock
+
+MAX_DAYS = 31
+
+
+class SlotState(StrEnum):
+    FREE = "free"
+    TAKEN = "taken"
+    CLOSED = "closed"
+    OUTSIDE_HOURS = "outside_hours"
+    TOO_SOON = "too_soon"
+    BEYOND_HORIZON = "beyond_horizon"
+    PAST = "past"
+
+
+SLOT_STATE_LABELS = {
+    SlotState.FREE: _("Free"),
+    SlotState.TAKEN: _("Booked"),
+    SlotState.CLOSED: _("Closed"),
+    SlotState.OUTSIDE_HOURS: _("Not open"),
+    SlotState.TOO_SOON: _("Too soon to book"),
+    SlotState.BEYOND_HORIZON: _("Not open for booking yet"),
+    SlotState.PAST: _("Past"),
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: dt.datetime
+    end: dt.datetime
+    state: SlotState
+
+    @property
+    def is_free(self) -> bool:
+        return self.state == SlotState.FREE
+
+    @property
+    def label(self) -> str:
+        return str(SLOT_STATE_LABELS[self.state])
+
+
+@dataclass
+class Day:
+    date: dt.date
+    opening_hours: list[tuple[dt.time, dt.time]]
+    holiday: str | None
+    slots: list[Slot] = field(default_factory=list)
+
+
+@dataclass
+class Availability:
+    facility: Facility
+    days: list[Day]
+    closures: list[Closure]
+
+
+def facility_availability(
+    facility: Facility, first_day: dt.date, days: int, *, now: dt.datetime | None = None
+) -> Availability:
+    """The grid of `facility` for `days` days from `first_day` (WIB dates)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
+    now = now or clock.now()
+    range_start = clock.local_datetime(first_day, dt.time.min)
+    range_end = clock.local_datetime(first_day + dt.timedelta(days=days), dt.time.min)
+    calendar = rules.FacilityCalendar.load(facility, range_start, range_end)
+    holders = list(
+        Booking.objects.holding_slot()
+        .filter(
+            facility=facility,
+            start__gt=range_start - rules.MAX_BLOCKED_SPAN,
+            start__lt=range_end + dt.timedelta(minutes=facility.buffer_minutes),
+            blocked_until__gt=range_start,
+        )
+        .values_list("start", "blocked_until")
+    )
+    bookable = facility.is_published and facility.community.is_verified
+    slot = dt.timedelta(minutes=facility.slot_minutes)
+    buffer = dt.timedelta(minutes=facility.buffer_minutes)
+    grid_start, grid_end = _grid_bounds(calendar)
+
+    result = []
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        entry = Day(
+            date=day,
+            opening_hours=calendar.hours.get(day.weekday(), []),
+            holiday=rules.public_holiday(day),
+        )
+        moment = clock.local_datetime(day, grid_start)
+        day_end = clock.local_datetime(day, grid_end)
+        while moment + slot <= day_end:
+            entry.slots.append(
+                Slot(
+                    moment,
+                    moment + slot,
+                    _state(
+                        facility, calendar, holders, moment, moment + slot, buffer, now, bookable
+                    ),
+                )
+            )
+            moment += slot
+        result.append(entry)
+    return Availability(facility=facility, days=result, closures=calendar.closures)
+
+
+def _grid_bounds(calendar: rules.FacilityCalendar) -> tuple[dt.time, dt.time]:
+    """From the earliest opening to the latest closing of the week, so days line up."""
+    intervals = [interval for day in calendar.hours.values() for interval in day]
+    if not intervals:
+        return dt.time(0), dt.time(0)
+    return min(opens for opens, _ in intervals), max(closes for _, closes in intervals)
+
+
+def _state(facility, calendar, holders, start, end, buffer, now, bookable) -> SlotState:
+    if start <= now:
+        return SlotState.PAST
+    if not bookable or not calendar.within_opening_hours(start, end):
+        return SlotState.OUTSIDE_HOURS
+    if calendar.closure_reason(start, end):
+        return SlotState.CLOSED
+    blocked = end + buffer
+    if any(held_start < blocked and held_until > start for held_start, held_until in holders):
+        return SlotState.TAKEN
+    if rules.too_soon(facility, start, now):
+        return SlotState.TOO_SOON
+    if rules.beyond_horizon(facility, start, now):
+        return SlotState.BEYOND_HORIZON
+    return SlotState.FREE

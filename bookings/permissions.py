@@ -1,0 +1,26 @@
+"""Who may do what to a booking or a facility: the one resolver every entry point asks."""
+
+from communities.models import Membership
+from facilities.models import Facility
+
+
+def is_organizer_of(user, facility: Facility) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, community_id=facility.community_id, role=Membership.Role.ORGANIZER
+    ).exists()
+
+
+def can_manage_bookings_of(user, facility: Facility) -> bool:
+    """Staff see and manage every booking; organizers those of their community's facilities."""
+    return user.is_authenticated and (user.is_staff or is_organizer_of(user, facility))
+
+
+def can_decide(user, facility: Facility) -> bool:
+    """Approve or reject: Pemkot staff always; organizers where the facility delegates to them."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return facility.approval == Facility.Approval.COMMUNITY and is_organizer_of(user, facility)
