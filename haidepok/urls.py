@@ -7,6 +7,7 @@ from haidepok import views
 
 urlpatterns = [
     path("", include("facilities.urls")),
+    path("", include("bookings.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("akun/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

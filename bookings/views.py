@@ -1,0 +1,200 @@
+"""The resident's booking pages: request a slot, follow it, cancel it, take it to a calendar."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from bookings import rules, services
+from bookings.errors import BookingError
+from bookings.forms import BookingRequestForm, CancelForm
+from bookings.ics import booking_calendar
+from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.references import normalise_reference
+from facilities.models import Facility, OpeningHours
+from facilities.selectors import published_facilities
+from haidepok import clock
+
+
+def _own_booking(user, reference: str) -> Booking:
+    """The signed-in resident's booking; anyone else's answers 404, as if it did not exist."""
+    return get_object_or_404(
+        Booking.objects.select_related("facility__community").prefetch_related(
+            Prefetch("events", queryset=BookingEvent.objects.select_related("actor"))
+        ),
+        reference=normalise_reference(reference),
+        user=user,
+    )
+
+
+def _initial_from_query(request, facility: Facility) -> dict:
+    """Prefill the form from the slot the resident picked in the week view (?mulai=...)."""
+    initial = {"phone": getattr(request.user, "phone", ""), "slots": facility.min_slots}
+    raw = request.GET.get("mulai", "")
+    try:
+        start = clock.as_wib(dt.datetime.fromisoformat(raw)) if raw else None
+    except ValueError:
+        start = None
+    if start is not None:
+        local = clock.to_local(start)
+        initial.update(date=local.date(), start_time=local.strftime("%H:%M"))
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_new(request, slug):
+    facility = get_object_or_404(published_facilities(), slug=slug)
+    hours = list(OpeningHours.objects.filter(facility=facility).values_list("opens", "closes"))
+    form = BookingRequestForm(
+        request.POST or None,
+        facility=facility,
+        opening_hours=hours,
+        initial=_initial_from_query(request, facility),
+    )
+    context = {"facility": facility, "form": form}
+    action = request.POST.get("action", "preview")
+    if request.method == "POST" and action != "edit" and form.is_valid():
+        request_fields = {
+            "facility": facility,
+            "user": request.user,
+            "start": form.start,
+            "end": form.end,
+            "attendees": form.cleaned_data["attendees"],
+        }
+        try:
+            if action != "confirm":
+                # First step: check every rule, write nothing, show the summary.
+                rules.check_request(**request_fields, now=clock.now())
+                return render(request, "bookings/booking_summary.html", context)
+            booking = services.booking_request(
+                **request_fields,
+                purpose=form.cleaned_data["purpose"],
+                organisation=form.cleaned_data["organisation"],
+                contact_phone=form.cleaned_data["phone"],
+            )
+        except BookingError as error:
+            form.add_rule_errors(error)
+        else:
+            return redirect("booking_detail", reference=booking.reference)
+    return render(request, "bookings/booking_form.html", context, status=200)
+
+
+@login_required
+def my_bookings(request):
+    now = clock.now()
+    bookings = Booking.objects.filter(user=request.user).select_related("facility")
+    return render(
+        request,
+        "bookings/my_bookings.html",
+        {
+            "upcoming": bookings.filter(end__gt=now).order_by("start"),
+            "past": bookings.filter(end__lte=now).order_by("-start")[:50],
+        },
+    )
+
+
+@login_required
+def booking_detail(request, reference):
+    booking = _own_booking(request.user, reference)
+    return render(
+        request,
+        "bookings/booking_detail.html",
+        {"booking": booking, "can_cancel": _resident_may_cancel(booking)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request, reference):
+    booking = _own_booking(request.user, reference)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.booking_cancel(
+                booking=booking, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your booking %(reference)s is cancelled.") % {"reference": booking.reference},
+            )
+        return redirect("booking_detail", reference=booking.reference)
+    return render(
+        request,
+        "bookings/booking_cancel.html",
+        {"booking": booking, "form": form, "can_cancel": _resident_may_cancel(booking)},
+    )
+
+
+@login_required
+def booking_ics(request, reference):
+    booking = _own_booking(request.user, reference)
+    response = HttpResponse(booking_calendar(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+    return response
+
+
+def _resident_may_cancel(booking: Booking) -> bool:
+    deadline = booking.start - dt.timedelta(hours=booking.facility.cancel_hours)
+    return booking.holds_slot and clock.now() <= deadline
+
+
+def public_calendar(request):
+    """Transparency: the approved events of a day, city-wide or for one facility, with their
+    purpose and organisation and never a resident's name or phone."""
+    today = clock.local_now().date()
+    try:
+        day = (
+            dt.date.fromisoformat(request.GET.get("tanggal", ""))
+            if request.GET.get("tanggal")
+            else today
+        )
+    except ValueError:
+        day = today
+    facilities = published_facilities()
+    facility = None
+    if slug := request.GET.get("fasilitas"):
+        facility = facilities.filter(slug=slug).first()
+        if facility is None:
+            raise Http404
+    day_start = clock.local_datetime(day, dt.time.min)
+    events = (
+        Booking.objects.filter(
+            status__in=[BookingStatus.APPROVED, BookingStatus.COMPLETED],
+            start__gte=day_start - rules.MAX_BLOCKED_SPAN,
+            start__lt=day_start + dt.timedelta(days=1),
+            end__gt=day_start,
+            facility__in=facilities if facility is None else [facility],
+        )
+        .select_related("facility")
+        .only(
+            "start",
+            "end",
+            "purpose",
+            "organisation",
+            "facility__name",
+            "facility__slug",
+            "facility__kecamatan",
+        )
+        .order_by("start", "facility__name")
+    )
+    return render(
+        request,
+        "bookings/public_calendar.html",
+        {
+            "day": day,
+            "today": today,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "facility": facility,
+            "events": events,
+        },
+    )

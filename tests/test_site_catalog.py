@@ -1,0 +1,176 @@
+import datetime as dt
+
+import pytest
+
+from facilities.models import Facility
+from haidepok import clock
+from tests.factories import (
+    BookingFactory,
+    ClosureFactory,
+    FacilityFactory,
+    OpeningHoursFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dt.date(2027, 3, 1)
+
+
+def names(response) -> set[str]:
+    return {facility.name for facility in response.context["facilities"]}
+
+
+def open_all_week(facility, opens=dt.time(8), closes=dt.time(20)):
+    for weekday in range(7):
+        OpeningHoursFactory(facility=facility, weekday=weekday, opens=opens, closes=closes)
+    return facility
+
+
+def test_search_by_name_kecamatan_kind_and_capacity(client):
+    FacilityFactory(name="Balai Rakyat Beji", kecamatan="beji", kind="hall", capacity=150)
+    FacilityFactory(name="Taman Lembah Gurame", kecamatan="pancoran-mas", kind="park", capacity=300)
+    FacilityFactory(name="Lapangan Basket Cinere", kecamatan="cinere", kind="court", capacity=20)
+
+    assert names(client.get("/", {"q": "balai rakyat"})) == {"Balai Rakyat Beji"}
+    assert names(client.get("/", {"kecamatan": "cinere"})) == {"Lapangan Basket Cinere"}
+    assert names(client.get("/", {"kind": "park"})) == {"Taman Lembah Gurame"}
+    assert names(client.get("/", {"capacity": "150"})) == {
+        "Balai Rakyat Beji",
+        "Taman Lembah Gurame",
+    }
+
+
+def test_bad_filters_are_reported_and_ignored_not_a_500(client):
+    FacilityFactory(name="Balai Rakyat Beji")
+
+    response = client.get(
+        "/", {"capacity": "-5", "kecamatan": "jakarta", "date": "2027-02-30", "time_from": "25:00"}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"capacity", "kecamatan", "date", "time_from"} <= set(errors)
+    assert names(response) == {"Balai Rakyat Beji"}
+
+
+def test_free_on_a_date_and_time_range(client):
+    free = open_all_week(FacilityFactory(name="Bebas"))
+    booked = open_all_week(FacilityFactory(name="Terpesan", buffer_minutes=0))
+    buffered = open_all_week(FacilityFactory(name="Jeda", buffer_minutes=60))
+    closed = open_all_week(FacilityFactory(name="Tutup"))
+    open_all_week(FacilityFactory(name="Pagi Saja"), opens=dt.time(6), closes=dt.time(9))
+    at = clock.local_datetime
+    BookingFactory(facility=booked, start=at(MONDAY, dt.time(11)), end=at(MONDAY, dt.time(13)))
+    # Ends at 09:00; with its 60-minute buffer the hall is not free again until 10:00.
+    BookingFactory(facility=buffered, start=at(MONDAY, dt.time(8)), end=at(MONDAY, dt.time(9)))
+    ClosureFactory(facility=closed, start=at(MONDAY, dt.time(0)), end=at(MONDAY, dt.time(12)))
+    BookingFactory(
+        facility=free,
+        start=at(MONDAY, dt.time(12)),
+        end=at(MONDAY, dt.time(14)),
+        status="cancelled",
+    )
+
+    query = {"date": "2027-03-01", "time_from": "09:30", "time_to": "11:30"}
+    assert names(client.get("/", query)) == {"Bebas"}
+    query = {"date": "2027-03-01", "time_from": "10:00", "time_to": "11:00"}
+    assert names(client.get("/", query)) == {"Bebas", "Jeda", "Terpesan"}
+    # A new booking ending 11:00 at the hall with no buffer fits right before the 11:00 one.
+    query = {"date": "2027-03-01", "time_from": "09:00", "time_to": "11:00"}
+    assert "Terpesan" in names(client.get("/", query))
+
+
+def test_free_on_a_date_alone_lists_what_opens_that_day(client):
+    open_all_week(FacilityFactory(name="Setiap Hari"))
+    weekdays_only = FacilityFactory(name="Hari Kerja")
+    for weekday in range(5):
+        OpeningHoursFactory(facility=weekdays_only, weekday=weekday)
+    holiday_closed = open_all_week(
+        FacilityFactory(name="Libur Tutup", closed_on_public_holidays=True)
+    )
+    assert holiday_closed
+
+    assert names(client.get("/", {"date": "2027-03-06"})) == {
+        "Setiap Hari",
+        "Libur Tutup",
+    }  # Saturday
+    # 17 August 2027, Independence Day, is a Tuesday.
+    assert names(client.get("/", {"date": "2027-08-17"})) == {"Setiap Hari", "Hari Kerja"}
+
+
+def test_catalog_is_paginated(client):
+    FacilityFactory.create_batch(15)
+
+    first = client.get("/")
+    second = client.get("/", {"halaman": "2"})
+
+    assert len(first.context["facilities"]) == 12
+    assert len(second.context["facilities"]) == 3
+    assert client.get("/", {"halaman": "banyak"}).status_code == 200
+
+
+def test_catalog_queries_do_not_grow_with_facilities(client, django_assert_max_num_queries):
+    for facility in FacilityFactory.create_batch(2):
+        open_all_week(facility)
+    query = {"date": "2027-03-01", "time_from": "10:00", "time_to": "12:00"}
+    with django_assert_max_num_queries(6) as few:
+        client.get("/", query)
+    for facility in FacilityFactory.create_batch(12, buffer_minutes=30):
+        open_all_week(facility)
+        BookingFactory(facility=facility)
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
+        # +1: a second buffer value (0 and 30) costs nothing more than one subquery, but the
+        # paginator's count may be taken separately.
+        client.get("/", query)
+
+
+def test_facility_page_shows_details_and_the_week(client):
+    facility = open_all_week(
+        FacilityFactory(
+            name="Balai Rakyat Beji",
+            amenities=["Sound system"],
+            house_rules="Jaga kebersihan.",
+            latitude="-6.374100",
+            longitude="106.818300",
+            fee=150000,
+            horizon_days=365,
+        )
+    )
+
+    response = client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-03"})
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Sound system" in page and "Jaga kebersihan." in page
+    assert "Rp 150.000" in page
+    assert "mlat=-6.374100" in page
+    days = response.context["availability"].days
+    assert [day.date for day in days] == [MONDAY + dt.timedelta(days=n) for n in range(7)]
+    assert f"/fasilitas/{facility.slug}/pesan/?mulai=2027-03-01T10:00" in page
+
+
+def test_facility_page_of_an_unpublished_facility_is_404(client):
+    facility = FacilityFactory(is_published=False)
+
+    assert client.get(f"/fasilitas/{facility.slug}/").status_code == 404
+    assert client.get("/fasilitas/tidak-ada/").status_code == 404
+
+
+def test_facility_page_queries_do_not_grow_with_bookings(client, django_assert_max_num_queries):
+    facility = open_all_week(FacilityFactory())
+    with django_assert_max_num_queries(8) as few:
+        client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-01"})
+    at = clock.local_datetime
+    for day in range(7):
+        for hour in (8, 11, 14):
+            BookingFactory(
+                facility=facility,
+                start=at(MONDAY + dt.timedelta(days=day), dt.time(hour)),
+                end=at(MONDAY + dt.timedelta(days=day), dt.time(hour + 2)),
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-01"})
+
+
+def test_kinds_have_labels():
+    assert Facility.Kind.HALL.label
