@@ -1,6 +1,7 @@
 import datetime as dt
 
 import factory
+import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
@@ -100,3 +101,89 @@ class BookingFactory(factory.django.DjangoModelFactory):
     attendees = 20
     contact_phone = "+62 812 3333 4444"
     status = BookingStatus.REQUESTED
+
+
+# --- Helpers for the booking engine's tests -------------------------------------------------
+
+
+def wib(*args) -> dt.datetime:
+    """An aware moment on the wall clock of Depok: wib(2027, 3, 1, 9) is 09:00 WIB."""
+    return dt.datetime(*args, tzinfo=clock.WIB)
+
+
+def open_facility(hours=((dt.time(8), dt.time(20)),), weekdays=range(7), **policy) -> Facility:
+    """A bookable facility (published, verified community) open `hours` on `weekdays`."""
+    facility = FacilityFactory(**policy)
+    for weekday in weekdays:
+        for opens, closes in hours:
+            OpeningHoursFactory(facility=facility, weekday=weekday, opens=opens, closes=closes)
+    return facility
+
+
+def organizer_of(facility, **kwargs):
+    """A user who organizes the community that runs `facility`."""
+    return MembershipFactory(community=facility.community, **kwargs).user
+
+
+def request_booking(facility, start, end, *, now, user=None, attendees=10, **kwargs):
+    """booking_request with the dull fields filled in (a fresh verified resident by default)."""
+    from bookings import services
+
+    return services.booking_request(
+        facility=facility,
+        user=user or UserFactory(),
+        start=start,
+        end=end,
+        purpose=kwargs.pop("purpose", "Arisan RT 05"),
+        attendees=attendees,
+        contact_phone=kwargs.pop("contact_phone", "+62 812 5555 6666"),
+        now=now,
+        **kwargs,
+    )
+
+
+# The booking messages that the Indonesian catalogue does not translate yet. The strict xfail
+# in tests/test_rules.py::test_every_booking_message_has_an_indonesian_text fails as soon as one
+# is translated: then take it out of this set, and every refusal test checks it too.
+MESSAGES_NOT_YET_TRANSLATED = {
+    "email_not_verified",
+    "not_bookable",
+    "not_on_grid",
+    "too_short",
+    "too_long",
+    "outside_opening_hours",
+    "closed",
+    "in_past",
+    "too_soon",
+    "beyond_horizon",
+    "slot_taken",
+    "over_capacity",
+    "quota_exceeded",
+    "invalid_transition",
+    "reason_required",
+    "cancel_too_late",
+    "not_allowed",
+    "not_started",
+}
+
+
+def assert_refused(error, code: str) -> None:
+    """`error` (a BookingError) reports `code`, first, with a message in Indonesian (the
+    default language) and its own text in English."""
+    from django.utils import translation
+
+    assert error.code == code, error.codes
+    indonesian = error.message
+    with translation.override("en"):
+        english = error.message
+    assert indonesian.strip(), code
+    assert english.strip(), code
+    if code not in MESSAGES_NOT_YET_TRANSLATED:
+        assert indonesian != english, code
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """Hash the factories' passwords with MD5: PBKDF2 costs most of a second per resident,
+    and the booking tests make many residents. Use with pytest.mark.usefixtures."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
