@@ -1,15 +1,11 @@
-"""Who may do what to a booking or a facility: the one resolver every entry point asks."""
+"""Who may do what to a booking: the one resolver every entry point asks."""
 
-from communities.models import Membership
+from communities.permissions import is_organizer
 from facilities.models import Facility
 
 
 def is_organizer_of(user, facility: Facility) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user=user, community_id=facility.community_id, role=Membership.Role.ORGANIZER
-    ).exists()
+    return is_organizer(user, facility.community_id)
 
 
 def can_manage_bookings_of(user, facility: Facility) -> bool:

@@ -122,6 +122,28 @@ def active_bookings_count(facility: Facility, user, now: dt.datetime) -> int:
     return Booking.objects.holding_slot().filter(facility=facility, user=user, end__gt=now).count()
 
 
+def policy_violations(
+    facility: Facility, calendar: FacilityCalendar, start: dt.datetime, end: dt.datetime
+) -> list[Violation]:
+    """The rules about the time itself (grid, length, opening hours, closures): what a request
+    must meet, and what an existing booking may stop meeting when the organizers change the
+    facility's policy, hours or closures."""
+    violations: list[Violation] = []
+    minutes = facility.slot_minutes
+    if not (on_grid(facility, start) and on_grid(facility, end)):
+        violations.append(Violation("not_on_grid", {"slot": minutes}))
+    length = end - start
+    if length < dt.timedelta(minutes=facility.min_slots * minutes):
+        violations.append(Violation("too_short", {"minutes": facility.min_slots * minutes}))
+    elif length > dt.timedelta(minutes=facility.max_slots * minutes):
+        violations.append(Violation("too_long", {"minutes": facility.max_slots * minutes}))
+    if not calendar.within_opening_hours(start, end):
+        violations.append(Violation("outside_opening_hours"))
+    if reason := calendar.closure_reason(start, end):
+        violations.append(Violation("closed", {"reason": reason}))
+    return violations
+
+
 def request_violations(
     *,
     facility: Facility,
@@ -146,13 +168,8 @@ def request_violations(
         fail("too_short", minutes=facility.min_slots * facility.slot_minutes)
         return violations
 
-    if not (on_grid(facility, start) and on_grid(facility, end)):
-        fail("not_on_grid", slot=facility.slot_minutes)
-    length = end - start
-    if length < dt.timedelta(minutes=facility.min_slots * facility.slot_minutes):
-        fail("too_short", minutes=facility.min_slots * facility.slot_minutes)
-    elif length > dt.timedelta(minutes=facility.max_slots * facility.slot_minutes):
-        fail("too_long", minutes=facility.max_slots * facility.slot_minutes)
+    calendar = FacilityCalendar.load(facility, start, end)
+    violations += policy_violations(facility, calendar, start, end)
 
     if start <= now:
         fail("in_past")
@@ -160,12 +177,6 @@ def request_violations(
         fail("too_soon", hours=facility.lead_hours)
     elif beyond_horizon(facility, start, now):
         fail("beyond_horizon", days=facility.horizon_days)
-
-    calendar = FacilityCalendar.load(facility, start, end)
-    if not calendar.within_opening_hours(start, end):
-        fail("outside_opening_hours")
-    if reason := calendar.closure_reason(start, end):
-        fail("closed", reason=reason)
 
     if attendees > facility.capacity:
         fail("over_capacity", capacity=facility.capacity)

@@ -61,3 +61,27 @@ def open_on(facilities: QuerySet[Facility], day: dt.date):
     if rules.public_holiday(day):
         candidates = candidates.exclude(closed_on_public_holidays=True)
     return candidates
+
+
+def bookings_broken_by_policy(facility: Facility, *, now: dt.datetime | None = None):
+    """Upcoming slot-holding bookings that the facility's current policy, hours or closures
+    no longer allow, each with what it now breaks. Organizers decide on each (keep, or
+    cancel with a reason); nothing is changed here."""
+    now = now or clock.now()
+    upcoming = list(
+        Booking.objects.holding_slot()
+        .filter(facility=facility, start__gt=now)
+        .select_related("user")
+        .order_by("start")
+    )
+    if not upcoming:
+        return []
+    calendar = rules.FacilityCalendar.load(
+        facility, upcoming[0].start, max(b.end for b in upcoming)
+    )
+    broken = []
+    for booking in upcoming:
+        violations = rules.policy_violations(facility, calendar, booking.start, booking.end)
+        if violations:
+            broken.append((booking, violations))
+    return broken

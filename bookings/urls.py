@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings import manage, views
 
 urlpatterns = [
     path("fasilitas/<slug:slug>/pesan/", views.booking_new, name="booking_new"),
@@ -9,4 +9,17 @@ urlpatterns = [
     path("booking-saya/<str:reference>/batal/", views.booking_cancel, name="booking_cancel"),
     path("booking-saya/<str:reference>/kalender.ics", views.booking_ics, name="booking_ics"),
     path("kalender/", views.public_calendar, name="public_calendar"),
+]
+
+# The organizer workspace's booking pages.
+
+urlpatterns += [
+    path("kelola/booking/", manage.booking_list, name="manage_bookings"),
+    path("kelola/booking/kalender/", manage.booking_calendar, name="manage_booking_calendar"),
+    path("kelola/booking/<str:reference>/", manage.booking_manage, name="manage_booking"),
+    path(
+        "kelola/booking/<str:reference>/putuskan/",
+        manage.booking_decide,
+        name="manage_booking_decide",
+    ),
 ]

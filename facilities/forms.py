@@ -1,8 +1,11 @@
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility
-from haidepok.depok import Kecamatan
+from facilities.services import validate_intervals
+from haidepok.depok import WEEKDAYS, Kecamatan
 
 
 class CatalogFilterForm(forms.Form):
@@ -44,3 +47,155 @@ class CatalogFilterForm(forms.Form):
         """The filters that are valid (a bad one is reported and left out)."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
+
+
+# --- Organizer workspace -------------------------------------------------------------------
+
+
+class AmenitiesField(forms.CharField):
+    """Amenities typed one per line, stored as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()][:30]
+
+
+POLICY_LIMITS = {
+    "min_slots": (1, 48),
+    "max_slots": (1, 96),
+    "buffer_minutes": (0, 720),
+    "lead_hours": (0, 720),
+    "horizon_days": (1, 365),
+    "max_active_per_user": (1, 50),
+    "cancel_hours": (0, 720),
+    "capacity": (1, 100000),
+    "fee": (0, 100_000_000),
+}
+
+
+class FacilityForm(forms.ModelForm):
+    amenities = AmenitiesField(label=_("Amenities (one per line)"), required=False)
+
+    class Meta:
+        model = Facility
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "description",
+            "address",
+            "kecamatan",
+            "kelurahan",
+            "latitude",
+            "longitude",
+            "capacity",
+            "fee",
+            "amenities",
+            "house_rules",
+            "slot_minutes",
+            "min_slots",
+            "max_slots",
+            "buffer_minutes",
+            "lead_hours",
+            "horizon_days",
+            "max_active_per_user",
+            "cancel_hours",
+            "approval",
+            "closed_on_public_holidays",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "house_rules": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "slug": _("The facility's web address. Leave empty to make one from the name."),
+            "latitude": _("Between -6.50 and -6.30 (Depok)."),
+            "longitude": _("Between 106.70 and 106.92 (Depok)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        for name, (low, high) in POLICY_LIMITS.items():
+            field = self.fields[name]
+            field.min_value, field.max_value = low, high
+            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+            field.widget.attrs.update(min=low, max=high)
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_slots"), data.get("max_slots")
+        if low and high and high < low:
+            self.add_error(
+                "max_slots", _("The longest booking cannot be shorter than the shortest.")
+            )
+        return data
+
+
+class OpeningIntervalForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("Day"), choices=WEEKDAYS, coerce=int)
+    opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = data.get("opens"), data.get("closes")
+        if opens and closes and closes <= opens:
+            self.add_error("closes", _("Closing time must be after opening time."))
+        return data
+
+
+class BaseOpeningHoursFormSet(forms.BaseFormSet):
+    def intervals(self) -> list[tuple[int, object, object]]:
+        return [
+            (form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        try:
+            validate_intervals(self.intervals())
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+OpeningHoursFormSet = forms.formset_factory(
+    OpeningIntervalForm, formset=BaseOpeningHoursFormSet, extra=2, can_delete=True, max_num=50
+)
+
+
+class ClosureForm(forms.Form):
+    start = forms.DateTimeField(
+        label=_("Closed from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end = forms.DateTimeField(
+        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(label=_("Reason (shown to residents)"), max_length=255)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("A closure must end after it starts."))
+        return data
+
+
+class PhotoUploadForm(forms.Form):
+    image = forms.FileField(
+        label=_("Photo (JPEG, PNG or WebP, up to 10 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    alt_text = forms.CharField(
+        label=_("What the photo shows (for screen readers)"), max_length=200, required=False
+    )

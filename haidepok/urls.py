@@ -8,8 +8,12 @@ from haidepok import views
 urlpatterns = [
     path("", include("facilities.urls")),
     path("", include("bookings.urls")),
+    path("", include("communities.urls")),
     path("healthz", views.healthz, name="healthz"),
+    # Ours first: /akun/profil/ and the token pages sit beside allauth's pages.
+    path("akun/", include("accounts.urls")),
     path("akun/", include("allauth.urls")),
+    path("api/v1/", include("bookings.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

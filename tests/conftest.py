@@ -47,3 +47,9 @@ def pytest_configure(config):
     # The Indonesian catalogue is compiled by the build; compile it here too so that a plain
     # `pytest` after editing a .po tests the new text.
     compile_catalogues()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """Uploaded photos written by tests land in a folder of their own, not in media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,34 @@
+"""Who may manage a community and its facilities: the one rule the workspace, the booking
+services and the API ask. Outsiders get a 404, as if the object did not exist."""
+
+from django.http import Http404
+
+from communities.models import Community, Membership
+
+
+def is_organizer(user, community_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user=user, community_id=community_id, role=Membership.Role.ORGANIZER
+    ).exists()
+
+
+def can_manage_community(user, community: Community) -> bool:
+    """Pemkot staff and the community's own organizers."""
+    return user.is_authenticated and (user.is_staff or is_organizer(user, community.pk))
+
+
+def managed_communities(user):
+    if not user.is_authenticated:
+        return Community.objects.none()
+    if user.is_staff:
+        return Community.objects.all()
+    return Community.objects.managed_by(user)
+
+
+def community_for_manager(user, slug: str) -> Community:
+    community = managed_communities(user).filter(slug=slug).first()
+    if community is None:
+        raise Http404
+    return community

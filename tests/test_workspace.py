@@ -1,0 +1,374 @@
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from bookings.models import BookingStatus
+from communities import services as community_services
+from communities.models import Community, Invitation, Membership
+from facilities.models import Facility
+from haidepok import clock
+from tests.factories import (
+    BookingFactory,
+    FacilityFactory,
+    MembershipFactory,
+    OpeningHoursFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FACILITY_FORM = {
+    "name": "Balai Warga Kukusan",
+    "slug": "",
+    "kind": "hall",
+    "description": "Aula serbaguna.",
+    "address": "Jl. Kukusan No. 1",
+    "kecamatan": "beji",
+    "kelurahan": "Kukusan",
+    "latitude": "-6.370000",
+    "longitude": "106.820000",
+    "capacity": "80",
+    "fee": "0",
+    "amenities": "Kursi\nToilet",
+    "house_rules": "Jaga kebersihan.",
+    "slot_minutes": "60",
+    "min_slots": "1",
+    "max_slots": "4",
+    "buffer_minutes": "30",
+    "lead_hours": "24",
+    "horizon_days": "60",
+    "max_active_per_user": "3",
+    "cancel_hours": "24",
+    "approval": "community",
+}
+
+
+def hours_form(rows):
+    data = {"jam-TOTAL_FORMS": str(len(rows)), "jam-INITIAL_FORMS": "0"}
+    for index, (weekday, opens, closes) in enumerate(rows):
+        data.update(
+            {
+                f"jam-{index}-weekday": weekday,
+                f"jam-{index}-opens": opens,
+                f"jam-{index}-closes": closes,
+            }
+        )
+    return data
+
+
+def jpeg(size=(800, 600)) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 60)).save(buffer, format="JPEG")
+    return SimpleUploadedFile("balai.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_registration_verification_publication_end_to_end(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    resident = UserFactory(email="ketua@example.test")
+    staff = UserFactory(is_staff=True)
+    client.force_login(resident)
+
+    response = client.post(
+        "/kelola/komunitas/daftar/",
+        {
+            "name": "Komunitas Taman Kukusan",
+            "kecamatan": "beji",
+            "kelurahan": "Kukusan",
+            "statement": "Merawat taman.",
+            "contact_name": "Ketua",
+            "phone": "0812 3456 7890",
+            "email": "taman@example.test",
+        },
+    )
+    community = Community.objects.get()
+    assert response.status_code == 302
+    assert community.status == Community.Status.PENDING
+    assert Membership.objects.filter(user=resident, community=community, role="organizer").exists()
+
+    client.post(f"/kelola/komunitas/{community.slug}/fasilitas-baru/", FACILITY_FORM)
+    facility = Facility.objects.get()
+    assert facility.slug == "balai-warga-kukusan" and not facility.is_published
+    client.post(f"/kelola/fasilitas/{facility.slug}/jam/", hours_form([(0, "08:00", "20:00")]))
+    assert facility.opening_hours.count() == 1
+
+    # Not verified yet: publishing is refused with a clear message.
+    client.post(f"/kelola/fasilitas/{facility.slug}/terbit/", {"publish": "1"})
+    facility.refresh_from_db()
+    assert not facility.is_published
+    assert "Balai Warga Kukusan" not in client.get("/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        community_services.community_verify(community=community, actor=staff)
+    assert len(mailoutbox) == 1
+    assert sorted(mailoutbox[0].to) == ["ketua@example.test", "taman@example.test"]
+    assert "Komunitas Taman Kukusan" in mailoutbox[0].subject
+
+    client.post(f"/kelola/fasilitas/{facility.slug}/terbit/", {"publish": "1"})
+    facility.refresh_from_db()
+    assert facility.is_published
+    assert "Balai Warga Kukusan" in client.get("/").content.decode()
+
+
+def test_declining_a_community_needs_a_reason_and_mails_it(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    community = MembershipFactory(community__status=Community.Status.PENDING).community
+    staff = UserFactory(is_staff=True)
+
+    with pytest.raises(community_services.CommunityError):
+        community_services.community_decline(community=community, actor=staff, reason="  ")
+    with pytest.raises(community_services.CommunityError):
+        community_services.community_verify(community=community, actor=UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        community_services.community_decline(
+            community=community, actor=staff, reason="Data belum lengkap"
+        )
+
+    community.refresh_from_db()
+    assert community.status == Community.Status.DECLINED
+    assert "Data belum lengkap" in mailoutbox[0].body
+
+
+@pytest.fixture
+def organizer_and_facility():
+    facility = FacilityFactory(slug="balai-warga", approval="community", horizon_days=365)
+    for weekday in range(7):
+        OpeningHoursFactory(
+            facility=facility, weekday=weekday, opens=dt.time(8), closes=dt.time(20)
+        )
+    organizer = MembershipFactory(community=facility.community).user
+    return organizer, facility
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"latitude": "-6.100000"}, "latitude"),  # Jakarta, not Depok
+        ({"longitude": "107.500000"}, "longitude"),
+        ({"min_slots": "4", "max_slots": "2"}, "max_slots"),
+        ({"buffer_minutes": "900"}, "buffer_minutes"),
+        ({"horizon_days": "0"}, "horizon_days"),
+        ({"capacity": "-3"}, "capacity"),
+        ({"slug": "sudah-ada"}, "slug"),
+    ],
+)
+def test_facility_form_refuses_bad_input_next_to_the_field(
+    client, organizer_and_facility, changes, field
+):
+    organizer, facility = organizer_and_facility
+    FacilityFactory(slug="sudah-ada")
+    client.force_login(organizer)
+
+    response = client.post(f"/kelola/fasilitas/{facility.slug}/", {**FACILITY_FORM, **changes})
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    facility.refresh_from_db()
+    assert facility.name != FACILITY_FORM["name"]  # nothing saved
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [(0, "18:00", "08:00")],  # closes before it opens
+        [(0, "08:00", "12:00"), (0, "11:00", "15:00")],  # overlapping intervals
+    ],
+)
+def test_opening_hours_refuse_bad_intervals_and_keep_the_old_ones(
+    client, organizer_and_facility, rows
+):
+    organizer, facility = organizer_and_facility
+    client.force_login(organizer)
+
+    response = client.post(f"/kelola/fasilitas/{facility.slug}/jam/", hours_form(rows))
+
+    assert response.status_code == 200
+    assert response.context["formset"].total_error_count()
+    assert facility.opening_hours.count() == 7
+
+
+def test_several_intervals_a_day_are_accepted(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    client.force_login(organizer)
+
+    client.post(
+        f"/kelola/fasilitas/{facility.slug}/jam/",
+        hours_form([(5, "07:00", "11:00"), (5, "15:00", "22:00"), (6, "07:00", "11:00")]),
+    )
+
+    assert list(facility.opening_hours.values_list("weekday", flat=True)) == [5, 5, 6]
+
+
+def test_a_closure_that_ends_before_it_starts_is_refused(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    client.force_login(organizer)
+
+    response = client.post(
+        f"/kelola/fasilitas/{facility.slug}/penutupan/",
+        {"start": "2027-03-02T10:00", "end": "2027-03-01T10:00", "reason": "Renovasi"},
+    )
+
+    assert response.context["form"].errors["end"]
+    assert not facility.closures.exists()
+
+
+def test_changing_hours_under_bookings_lists_the_conflicts_and_loses_nothing(
+    client, organizer_and_facility, mailoutbox
+):
+    organizer, facility = organizer_and_facility
+    monday = dt.date(2027, 3, 1)
+    evening = BookingFactory(
+        facility=facility,
+        start=clock.local_datetime(monday, dt.time(17)),
+        end=clock.local_datetime(monday, dt.time(19)),
+        status=BookingStatus.APPROVED,
+    )
+    morning = BookingFactory(
+        facility=facility,
+        start=clock.local_datetime(monday, dt.time(9)),
+        end=clock.local_datetime(monday, dt.time(10)),
+    )
+    client.force_login(organizer)
+
+    response = client.post(
+        f"/kelola/fasilitas/{facility.slug}/jam/",
+        hours_form([(day, "08:00", "16:00") for day in range(7)]),
+    )
+
+    assert response["Location"] == f"/kelola/fasilitas/{facility.slug}/konflik/"
+    conflicts = client.get(response["Location"]).context["conflicts"]
+    assert [booking for booking, _ in conflicts] == [evening]
+    assert [v.code for v in conflicts[0][1]] == ["outside_opening_hours"]
+    evening.refresh_from_db()
+    morning.refresh_from_db()
+    assert evening.status == BookingStatus.APPROVED and morning.status == BookingStatus.REQUESTED
+
+    # Cancelling needs a reason; with one, the booking is cancelled through the service.
+    client.post(
+        f"/kelola/fasilitas/{facility.slug}/konflik/",
+        {"reference": evening.reference, "reason": ""},
+    )
+    evening.refresh_from_db()
+    assert evening.status == BookingStatus.APPROVED
+    client.post(
+        f"/kelola/fasilitas/{facility.slug}/konflik/",
+        {"reference": evening.reference, "reason": "Jam buka berubah"},
+    )
+    evening.refresh_from_db()
+    assert evening.status == BookingStatus.CANCELLED
+    assert evening.events.last().reason == "Jam buka berubah"
+
+
+def test_policy_change_conflicts_for_length_and_grid(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    monday = dt.date(2027, 3, 1)
+    long_one = BookingFactory(
+        facility=facility,
+        start=clock.local_datetime(monday, dt.time(8)),
+        end=clock.local_datetime(monday, dt.time(12)),
+    )
+    client.force_login(organizer)
+
+    client.post(
+        f"/kelola/fasilitas/{facility.slug}/",
+        {**FACILITY_FORM, "max_slots": "2", "slug": facility.slug},
+    )
+
+    conflicts = client.get(f"/kelola/fasilitas/{facility.slug}/konflik/").context["conflicts"]
+    assert [(booking, [v.code for v in violations]) for booking, violations in conflicts] == [
+        (long_one, ["too_long"])
+    ]
+
+
+def test_photos_upload_reorder_cover_delete(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    client.force_login(organizer)
+    url = f"/kelola/fasilitas/{facility.slug}/foto/"
+
+    client.post(url, {"image": jpeg(), "alt_text": "Tampak depan"})
+    client.post(url, {"image": jpeg((600, 800)), "alt_text": "Ruang dalam"})
+    first, second = facility.photos.order_by("position")
+    assert first.is_cover and not second.is_cover
+    assert first.thumbnail.name.endswith(".webp")
+
+    client.post(f"{url}{second.pk}/", {"action": "up"})
+    client.post(f"{url}{second.pk}/", {"action": "cover"})
+    assert list(facility.photos.order_by("position").values_list("alt_text", "is_cover")) == [
+        ("Ruang dalam", True),
+        ("Tampak depan", False),
+    ]
+    client.post(f"{url}{second.pk}/", {"action": "delete"})
+    assert list(facility.photos.values_list("alt_text", "is_cover")) == [("Tampak depan", True)]
+
+
+def test_a_fake_photo_is_refused_with_a_message(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    client.force_login(organizer)
+
+    response = client.post(
+        f"/kelola/fasilitas/{facility.slug}/foto/",
+        {"image": SimpleUploadedFile("foto.jpg", b"bukan gambar" * 50, content_type="image/jpeg")},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["image"]
+    assert not facility.photos.exists()
+
+
+def test_invite_accept_and_remove_organizers(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    community = MembershipFactory().community
+    alice = community.memberships.get().user
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/kelola/komunitas/{community.slug}/", {"email": "Dewi@Example.test"})
+    invitation = Invitation.objects.get()
+    link = re.search(r"http://\S+/kelola/undangan/\S+/", mailoutbox[0].body).group(0)
+    assert invitation.token in link
+
+    # Someone else holding the link cannot use it.
+    intruder = UserFactory(email="orang-lain@example.test")
+    client.force_login(intruder)
+    client.post(f"/kelola/undangan/{invitation.token}/")
+    assert not Membership.objects.filter(user=intruder).exists()
+
+    dewi = UserFactory(email="dewi@example.test")
+    client.force_login(dewi)
+    client.post(f"/kelola/undangan/{invitation.token}/")
+    assert Membership.objects.filter(user=dewi, community=community).exists()
+
+    # Dewi removes Alice; then the last organizer cannot be removed.
+    client.post(f"/kelola/komunitas/{community.slug}/pengelola/{alice.pk}/hapus/")
+    client.post(f"/kelola/komunitas/{community.slug}/pengelola/{dewi.pk}/hapus/")
+    assert list(community.memberships.values_list("user", flat=True)) == [dewi.pk]
+
+
+def test_organizers_decide_only_where_the_facility_delegates(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    delegated = BookingFactory(facility=facility)
+    city_facility = FacilityFactory(community=facility.community, approval="city")
+    city_booking = BookingFactory(facility=city_facility)
+    client.force_login(organizer)
+
+    client.post(f"/kelola/booking/{delegated.reference}/putuskan/", {"action": "approve"})
+    client.post(f"/kelola/booking/{city_booking.reference}/putuskan/", {"action": "approve"})
+    reject = BookingFactory(
+        facility=facility,
+        start=delegated.start + dt.timedelta(days=1),
+        end=delegated.end + dt.timedelta(days=1),
+    )
+    client.post(f"/kelola/booking/{reject.reference}/putuskan/", {"action": "reject", "reason": ""})
+
+    delegated.refresh_from_db()
+    city_booking.refresh_from_db()
+    reject.refresh_from_db()
+    assert delegated.status == BookingStatus.APPROVED
+    assert delegated.events.last().actor == organizer
+    assert city_booking.status == BookingStatus.REQUESTED
+    assert reject.status == BookingStatus.REQUESTED  # a reason is required
