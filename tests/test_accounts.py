@@ -83,3 +83,31 @@ def test_sign_up_refuses_mismatched_passwords(client):
     assert response.status_code == 200
     assert not get_user_model().objects.filter(email="rina@example.test").exists()
     assert response.context["form"].errors
+
+
+def test_signing_up_from_the_booking_form_comes_back_to_the_same_slot(client, mailoutbox):
+    slot_url = "/fasilitas/balai-rakyat-beji/pesan/?mulai=2027-03-01T10:00"
+    login_redirect = client.get(slot_url)["Location"]
+    assert login_redirect.startswith("/akun/login/?next=")
+
+    client.post(
+        "/akun/signup/",
+        {"email": "baru@example.test", "password1": PASSWORD, "password2": PASSWORD, "next": slot_url},
+    )
+    response = client.post(link_in(mailoutbox[0]))
+
+    assert response.status_code == 302
+    assert response["Location"] == slot_url
+    assert client.get("/").context["user"].email == "baru@example.test"
+
+
+def test_signing_in_from_the_booking_form_comes_back_to_the_same_slot(client):
+    user = get_user_model().objects.create_user("lama@example.test", PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    slot_url = "/fasilitas/balai-rakyat-beji/pesan/?mulai=2027-03-01T10:00"
+
+    response = client.post(
+        "/akun/login/", {"login": "lama@example.test", "password": PASSWORD, "next": slot_url}
+    )
+
+    assert response["Location"] == slot_url
