@@ -53,3 +53,16 @@ def pytest_configure(config):
 def _media_in_a_temporary_folder(settings, tmp_path):
     """Uploaded photos written by tests land in a folder of their own, not in media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file of this run's own: the race tests' threads each open their
+    own connection, which the default in-memory database cannot share, and two runs in one
+    checkout (or two xdist workers) must not share one file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
