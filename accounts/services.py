@@ -1,0 +1,61 @@
+"""Use cases of a resident's account: personal API tokens."""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.db import transaction
+
+from accounts.models import ApiToken
+from haidepok import clock
+
+# "hd_" marks a Hai Depok key (so a leaked one is recognisable in logs or a secret scanner);
+# 32 random bytes make it unguessable.
+KEY_PREFIX = "hd_"
+SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 6
+
+# Recording every use would write on every API call; once a minute is precise enough to tell a
+# resident which token is still in use.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+def hash_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`, and its key: the only time the key is known in full."""
+    raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        key_hash=hash_key(raw_key),
+        prefix=raw_key[:SHOWN_PREFIX_LENGTH],
+    )
+    return token, raw_key
+
+
+def api_token_revoke(*, user, token_id: int) -> ApiToken:
+    """Revoke one of `user`'s own tokens; another user's (or no) token raises DoesNotExist."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().get(pk=token_id, user=user)
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_for_key(raw_key: str) -> ApiToken | None:
+    """The active token with this key (and its user), or None."""
+    return (
+        ApiToken.objects.active().select_related("user").filter(key_hash=hash_key(raw_key)).first()
+    )
+
+
+def api_token_touch(token: ApiToken, *, now: dt.datetime | None = None) -> None:
+    """Record that `token` was just used (at most once per LAST_USED_PRECISION)."""
+    now = now or clock.now()
+    if token.last_used_at and now - token.last_used_at < LAST_USED_PRECISION:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
