@@ -1,0 +1,66 @@
+"""The reads behind the API, each in a bounded number of queries."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from bookings.availability import facility_availability
+from bookings.models import Booking, BookingEvent
+from bookings.permissions import can_manage_bookings_of
+from bookings.references import normalise_reference
+from facilities.models import Facility, OpeningHours
+from facilities.selectors import published_facilities
+
+
+def facility_with_details(slug: str) -> Facility:
+    """A bookable facility with its opening hours, or 404 (drafts and unverified communities
+    stay private)."""
+    facilities = published_facilities().prefetch_related(
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens"))
+    )
+    try:
+        return facilities.get(slug=slug)
+    except Facility.DoesNotExist:
+        raise Http404 from None
+
+
+def bookable_facility(slug: str) -> Facility:
+    try:
+        return Facility.objects.bookable().select_related("community").get(slug=slug)
+    except Facility.DoesNotExist:
+        raise Http404 from None
+
+
+def with_free_slot_on(facilities: Iterable[Facility], day: dt.date) -> list[Facility]:
+    """Those of `facilities` with at least one free slot on `day`, as the availability grid
+    says: three queries per facility, so call it on one page of facilities at a time."""
+    return [
+        facility
+        for facility in facilities
+        if any(slot.is_free for slot in facility_availability(facility, day, 1).days[0].slots)
+    ]
+
+
+def _bookings_with_history() -> QuerySet[Booking]:
+    return Booking.objects.select_related("facility").prefetch_related(
+        Prefetch("events", queryset=BookingEvent.objects.order_by("created_at", "id"))
+    )
+
+
+def bookings_of(user) -> QuerySet[Booking]:
+    """A resident's own bookings, the latest first."""
+    return _bookings_with_history().filter(user=user).order_by("-start", "-id")
+
+
+def booking_for(user, reference: str) -> Booking:
+    """The booking with this reference if `user` may see it: its resident, or whoever manages
+    the facility's bookings. Anyone else gets the same 404 as for a reference that does not
+    exist, so references cannot be probed."""
+    booking = _bookings_with_history().filter(reference=normalise_reference(reference)).first()
+    if booking is None:
+        raise Http404
+    if booking.user_id != user.pk and not can_manage_bookings_of(user, booking.facility):
+        raise Http404
+    return booking

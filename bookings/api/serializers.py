@@ -1,0 +1,350 @@
+"""The API's shapes: what comes in (checked for form only) and what goes out.
+
+Input serializers check that a value has the right type, size and format; whether a booking is
+allowed is decided by bookings.services, never here.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from bookings.availability import MAX_DAYS
+from bookings.models import Booking, BookingStatus
+from facilities.models import Facility
+from haidepok import clock
+from haidepok.depok import Kecamatan
+
+# Times outside these years are typing mistakes (or probes), not bookings; refusing them here
+# also keeps date arithmetic further on far from the limits of Python's datetime.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+MAX_ATTENDEES = 100_000
+
+OUT_OF_RANGE = _("Enter a date between the years %(first)s and %(last)s.")
+
+
+class ApiSerializer(serializers.Serializer):
+    default_error_messages = {"invalid": _("Send a JSON object.")}
+
+
+def _in_range(day: dt.date) -> bool:
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+class WibDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with its offset, shown in WIB (+07:00); a time sent without offset is WIB."""
+
+    default_error_messages = {
+        "overflow": OUT_OF_RANGE,
+        "date": _("Enter a date and a time, not a date alone."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=clock.WIB, **kwargs)
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and len(value) > 64:
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM]")
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:
+            # Converting a time near year 1 or 9999 to WIB leaves the calendar.
+            self.fail("overflow")
+        if not _in_range(moment.date()):
+            self.fail("overflow")
+        return moment
+
+    def fail(self, key, **kwargs):
+        if key == "overflow":
+            kwargs = {"first": FIRST_YEAR, "last": LAST_YEAR}
+            raise serializers.ValidationError(
+                str(self.error_messages["overflow"]) % kwargs, code="overflow"
+            )
+        super().fail(key, **kwargs)
+
+    def to_representation(self, value):
+        return clock.to_local(value).isoformat() if value else None
+
+
+class BoundedDateField(serializers.DateField):
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not _in_range(day):
+            raise serializers.ValidationError(
+                str(OUT_OF_RANGE) % {"first": FIRST_YEAR, "last": LAST_YEAR}, code="overflow"
+            )
+        return day
+
+
+class TextField(serializers.CharField):
+    """Text, and only text: a number or a boolean where words belong is a client's mistake."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def text(max_length: int, **kwargs) -> serializers.CharField:
+    return TextField(
+        max_length=max_length,
+        error_messages={"invalid": _("Enter text.")},
+        **kwargs,
+    )
+
+
+def whole_number(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        error_messages={
+            "invalid": _("Enter a whole number."),
+            "max_string_length": _("Enter a whole number."),
+        },
+        **kwargs,
+    )
+
+
+def validate_phone(value: str) -> None:
+    digits = sum(character in "0123456789" for character in value)
+    allowed = set("0123456789 +-().")
+    if not (6 <= digits <= 15) or not set(value) <= allowed or "+" in value[1:]:
+        raise DjangoValidationError(
+            _("Enter a phone number, for example +62 812 3456 7890."), code="invalid"
+        )
+
+
+# --- Facilities ---------------------------------------------------------------------------------
+
+
+class FacilityFilterSerializer(ApiSerializer):
+    q = text(100, required=False, allow_blank=True, help_text=_("Words in the name or address."))
+    kecamatan = serializers.ChoiceField(choices=Kecamatan.choices, required=False)
+    kind = serializers.ChoiceField(choices=Facility.Kind.choices, required=False)
+    min_capacity = whole_number(required=False, min_value=1, max_value=MAX_ATTENDEES)
+    free_on = BoundedDateField(
+        required=False, help_text=_("Only facilities with at least one free slot that day.")
+    )
+
+
+class FacilitySerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display")
+    kecamatan_label = serializers.CharField(source="get_kecamatan_display")
+    community_name = serializers.CharField(source="community.name")
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Facility
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "kind_label",
+            "kecamatan",
+            "kecamatan_label",
+            "kelurahan",
+            "address",
+            "capacity",
+            "fee",
+            "approval",
+            "community_name",
+            "photo_url",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_photo_url(self, facility) -> str | None:
+        photos = getattr(facility, "ordered_photos", None)
+        if not photos:
+            return None
+        request = self.context.get("request")
+        url = photos[0].image.url
+        return request.build_absolute_uri(url) if request else url
+
+
+class OpeningHoursSerializer(serializers.Serializer):
+    weekday = serializers.IntegerField(help_text=_("0 is Monday, 6 is Sunday."))
+    weekday_label = serializers.CharField(source="get_weekday_display")
+    opens = serializers.TimeField(format="%H:%M")
+    closes = serializers.TimeField(format="%H:%M")
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Facility
+        fields = [
+            "slot_minutes",
+            "min_slots",
+            "max_slots",
+            "buffer_minutes",
+            "lead_hours",
+            "horizon_days",
+            "max_active_per_user",
+            "cancel_hours",
+            "approval",
+            "closed_on_public_holidays",
+        ]
+
+
+class FacilityDetailSerializer(FacilitySerializer):
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, allow_null=True
+    )
+    opening_hours = OpeningHoursSerializer(many=True, source="opening_hours.all")
+    policy = PolicySerializer(source="*")
+
+    class Meta(FacilitySerializer.Meta):
+        fields = [
+            *FacilitySerializer.Meta.fields,
+            "description",
+            "house_rules",
+            "amenities",
+            "latitude",
+            "longitude",
+            "opening_hours",
+            "policy",
+        ]
+
+
+# --- Availability -------------------------------------------------------------------------------
+
+
+class AvailabilityQuerySerializer(ApiSerializer):
+    start = BoundedDateField(
+        required=False, help_text=_("The first day (YYYY-MM-DD, in WIB); today by default.")
+    )
+    days = whole_number(required=False, default=7, min_value=1, max_value=MAX_DAYS)
+
+
+class IntervalSerializer(serializers.Serializer):
+    opens = serializers.TimeField(format="%H:%M")
+    closes = serializers.TimeField(format="%H:%M")
+
+    def to_representation(self, interval):
+        opens, closes = interval
+        return {"opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")}
+
+
+class SlotSerializer(serializers.Serializer):
+    start = WibDateTimeField()
+    end = WibDateTimeField()
+    state = serializers.CharField(
+        help_text="free, taken, closed, outside_hours, too_soon, beyond_horizon or past"
+    )
+    label = serializers.CharField()
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    opening_hours = IntervalSerializer(many=True)
+    holiday = serializers.CharField(allow_null=True)
+    slots = SlotSerializer(many=True)
+
+
+class ClosureSerializer(serializers.Serializer):
+    start = WibDateTimeField()
+    end = WibDateTimeField()
+    reason = serializers.CharField()
+    city_wide = serializers.SerializerMethodField()
+
+    def get_city_wide(self, closure) -> bool:
+        return closure.facility_id is None
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    facility = serializers.SlugField(source="facility.slug")
+    slot_minutes = serializers.IntegerField(source="facility.slot_minutes")
+    days = DaySerializer(many=True)
+    closures = ClosureSerializer(many=True)
+
+
+# --- Bookings -----------------------------------------------------------------------------------
+
+
+class BookingRequestSerializer(ApiSerializer):
+    facility = serializers.SlugField(
+        max_length=160,
+        help_text=_("The facility's slug."),
+        error_messages={"invalid": _("Enter a facility's slug.")},
+    )
+    start = WibDateTimeField(help_text=_("ISO 8601; without an offset the time is WIB."))
+    end = WibDateTimeField(help_text=_("ISO 8601; without an offset the time is WIB."))
+    purpose = text(Booking._meta.get_field("purpose").max_length)
+    attendees = whole_number(min_value=1, max_value=MAX_ATTENDEES)
+    organisation = text(
+        Booking._meta.get_field("organisation").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    phone = text(
+        Booking._meta.get_field("contact_phone").max_length,
+        validators=[validate_phone],
+        help_text=_("A phone number to reach you about this booking."),
+    )
+
+    def validate_facility(self, slug: str) -> Facility:
+        # Any facility, bookable or not: whether it may be booked is the rules' answer.
+        facility = Facility.objects.select_related("community").filter(slug=slug).first()
+        if facility is None:
+            raise serializers.ValidationError(_("There is no facility with this slug."))
+        return facility
+
+
+class CancelSerializer(ApiSerializer):
+    reason = text(1000, required=False, allow_blank=True, default="")
+
+
+class BookingEventSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    to_status_label = serializers.CharField(source="get_to_status_display")
+    reason = serializers.CharField()
+    at = WibDateTimeField(source="created_at")
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    facility = serializers.SlugField(source="facility.slug")
+    facility_name = serializers.CharField(source="facility.name")
+    start = WibDateTimeField()
+    end = WibDateTimeField()
+    phone = serializers.CharField(source="contact_phone")
+    created_at = WibDateTimeField()
+    decided_at = WibDateTimeField(allow_null=True)
+    events = BookingEventSerializer(many=True, source="events.all")
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference",
+            "status",
+            "status_label",
+            "facility",
+            "facility_name",
+            "start",
+            "end",
+            "purpose",
+            "attendees",
+            "organisation",
+            "phone",
+            "decision_reason",
+            "created_at",
+            "decided_at",
+            "events",
+        ]
+        read_only_fields = fields
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="A stable code: slot_taken, invalid, not_found, ...")
+    message = serializers.CharField(help_text="For people, in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Messages by input ("__all__" for the request as a whole).',
+    )

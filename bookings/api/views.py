@@ -1,0 +1,182 @@
+"""The JSON API (/api/v1/): thin views over bookings.services and the selectors.
+
+Errors of every kind come out in one shape, built by bookings.api.exceptions.
+"""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import services
+from bookings.api import selectors
+from bookings.api.serializers import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    BookingRequestSerializer,
+    BookingSerializer,
+    CancelSerializer,
+    ErrorSerializer,
+    FacilityDetailSerializer,
+    FacilityFilterSerializer,
+    FacilitySerializer,
+)
+from bookings.availability import facility_availability
+from bookings.selectors import open_on
+from facilities.selectors import search_facilities
+from haidepok import clock
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A malformed request or a refused rule."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in and no valid token."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed (or a failed CSRF check)."),
+    404: OpenApiResponse(ErrorSerializer, description="No such object, or not yours."),
+}
+
+
+class FacilityList(generics.ListAPIView):
+    """Bookable facilities, filtered and paginated (20 a page)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = FacilitySerializer
+
+    @extend_schema(
+        parameters=[FacilityFilterSerializer],
+        description=(
+            "With `free_on`, each page checks its facilities (those that open that day) "
+            "against the availability grid and lists those with a free slot: a page may list "
+            "fewer than 20; follow `next`. `count` is then null."
+        ),
+        responses={200: FacilitySerializer(many=True), 400: ERRORS[400]},
+    )
+    def get(self, request, *args, **kwargs):
+        filters = FacilityFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        facilities = search_facilities(
+            q=query.get("q", ""),
+            kecamatan=query.get("kecamatan", ""),
+            kind=query.get("kind", ""),
+            capacity=query.get("min_capacity"),
+        )
+        day = query.get("free_on")
+        if day:
+            facilities = open_on(facilities, day)
+        page = self.paginate_queryset(facilities)
+        if day:
+            page = selectors.with_free_slot_on(page, day)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if day:
+            response.data["count"] = None  # the facilities of later pages are not checked yet
+        return response
+
+
+class FacilityDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: FacilityDetailSerializer, 404: ERRORS[404]})
+    def get(self, request, slug):
+        """A bookable facility: description, opening hours, booking policy."""
+        facility = selectors.facility_with_details(slug)
+        return Response(FacilityDetailSerializer(facility, context={"request": request}).data)
+
+
+class FacilityAvailability(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[AvailabilityQuerySerializer],
+        responses={200: AvailabilitySerializer, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    def get(self, request, slug):
+        """Every slot of the facility's grid for `days` days from `start`, with its state, and
+        the closures in that time."""
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        facility = selectors.bookable_facility(slug)
+        first_day = query.validated_data.get("start") or clock.local_now().date()
+        availability = facility_availability(facility, first_day, query.validated_data["days"])
+        return Response(AvailabilitySerializer(availability).data)
+
+
+class BookingListCreate(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = BookingSerializer
+
+    def get_queryset(self):
+        return selectors.bookings_of(self.request.user)
+
+    @extend_schema(responses={200: BookingSerializer(many=True), 401: ERRORS[401]})
+    def get(self, request, *args, **kwargs):
+        """Your own bookings, the latest first."""
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=BookingRequestSerializer,
+        responses={
+            201: BookingSerializer,
+            **ERRORS,
+            409: OpenApiResponse(ErrorSerializer, description="The slot is already taken."),
+        },
+    )
+    def post(self, request):
+        """Request a booking. It is approved at once where the facility approves
+        automatically; otherwise it waits for a decision (status `requested`)."""
+        form = BookingRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        booking = services.booking_request(
+            facility=data["facility"],
+            user=request.user,
+            start=data["start"],
+            end=data["end"],
+            purpose=data["purpose"],
+            attendees=data["attendees"],
+            organisation=data["organisation"],
+            contact_phone=data["phone"],
+        )
+        location = reverse("api:booking-detail", args=[booking.reference])
+        return Response(
+            BookingSerializer(booking).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
+
+
+class BookingDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: BookingSerializer, 401: ERRORS[401], 404: ERRORS[404]})
+    def get(self, request, reference):
+        """One booking by its reference (HD-7K3Q9P; case, spaces and the dash do not matter)."""
+        return Response(BookingSerializer(selectors.booking_for(request.user, reference)).data)
+
+
+class BookingCancel(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CancelSerializer, responses={200: BookingSerializer, **ERRORS})
+    def post(self, request, reference):
+        """Cancel a booking: its resident until the facility's cancel deadline; the facility's
+        organizers and Pemkot staff any time, with a reason."""
+        booking = selectors.booking_for(request.user, reference)
+        form = CancelSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        booking = services.booking_cancel(
+            booking=booking, actor=request.user, reason=form.validated_data["reason"]
+        )
+        return Response(BookingSerializer(booking).data)
+
+
+class NotFoundView(APIView):
+    """Anything else under /api/v1/: a JSON 404, not the site's HTML page."""
+
+    permission_classes = [AllowAny]
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()
