@@ -1,0 +1,9 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("profil/", views.profile, name="profile"),
+    path("profil/token/", views.api_token_new, name="api_token_new"),
+    path("profil/token/<int:token_id>/cabut/", views.api_token_revoke, name="api_token_revoke"),
+]

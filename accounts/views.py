@@ -1,0 +1,49 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import ApiTokenForm
+from accounts.models import ApiToken
+
+
+def _profile_page(request, *, form=None, new_key=None, status=200):
+    tokens = request.user.api_tokens.order_by("revoked_at", "-created_at", "-id")
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form or ApiTokenForm(), "tokens": tokens, "new_key": new_key},
+        status=status,
+    )
+
+
+@login_required
+def profile(request):
+    return _profile_page(request)
+
+
+@never_cache  # the page shows a new key once: no cache may keep a copy
+@login_required
+@require_POST
+def api_token_new(request):
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, form=form, status=400)
+    token, raw_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+    # The key is in this response only, never stored: not in a message, a session or a URL.
+    return _profile_page(request, new_key={"token": token, "key": raw_key})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id: int):
+    try:
+        token = services.api_token_revoke(user=request.user, token_id=token_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None  # another resident's token is as unknown as a missing one
+    messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("profile")
