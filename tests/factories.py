@@ -142,31 +142,6 @@ def request_booking(facility, start, end, *, now, user=None, attendees=10, **kwa
     )
 
 
-# The booking messages that the Indonesian catalogue does not translate yet. The strict xfail
-# in tests/test_rules.py::test_every_booking_message_has_an_indonesian_text fails as soon as one
-# is translated: then take it out of this set, and every refusal test checks it too.
-MESSAGES_NOT_YET_TRANSLATED = {
-    "email_not_verified",
-    "not_bookable",
-    "not_on_grid",
-    "too_short",
-    "too_long",
-    "outside_opening_hours",
-    "closed",
-    "in_past",
-    "too_soon",
-    "beyond_horizon",
-    "slot_taken",
-    "over_capacity",
-    "quota_exceeded",
-    "invalid_transition",
-    "reason_required",
-    "cancel_too_late",
-    "not_allowed",
-    "not_started",
-}
-
-
 def assert_refused(error, code: str) -> None:
     """`error` (a BookingError) reports `code`, first, with a message in Indonesian (the
     default language) and its own text in English."""
@@ -178,8 +153,7 @@ def assert_refused(error, code: str) -> None:
         english = error.message
     assert indonesian.strip(), code
     assert english.strip(), code
-    if code not in MESSAGES_NOT_YET_TRANSLATED:
-        assert indonesian != english, code
+    assert indonesian != english, code
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from bookings.errors import MESSAGES, BookingError, Violation
 from bookings.models import Booking, BookingStatus
 from communities.models import Community
 from tests.factories import (
-    MESSAGES_NOT_YET_TRANSLATED,
     ClosureFactory,
     CommunityFactory,
     UserFactory,
@@ -443,22 +442,7 @@ SAMPLE_PARAMS = {
 }
 
 
-@pytest.mark.parametrize(
-    "code",
-    [
-        pytest.param(
-            code,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: locale/id/LC_MESSAGES/django.po has no entry for the "
-                "bookings/errors.py messages: Indonesian readers get the English text",
-            ),
-        )
-        if code in MESSAGES_NOT_YET_TRANSLATED
-        else code
-        for code in MESSAGES
-    ],
-)
+@pytest.mark.parametrize("code", list(MESSAGES))
 def test_every_booking_message_has_an_indonesian_text(code):
     violation = Violation(code, SAMPLE_PARAMS.get(code))
     with translation.override("id"):
