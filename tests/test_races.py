@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from bookings import rules, services
 from bookings.errors import BookingError
@@ -180,3 +180,37 @@ def test_staff_deciding_one_request_at_once_make_exactly_one_decision():
         BookingStatus.REQUESTED,
         decided.status,
     ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite serialises every write transaction anyway"
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: services._lock takes select_for_update() together with "
+    "select_related('facility__community'), so PostgreSQL locks the facility's and the "
+    "community's rows FOR UPDATE too; every new booking's foreign-key check (FOR KEY SHARE on "
+    "the facility) then waits until the decision commits. select_for_update(of=('self',)) "
+    "locks only the booking.",
+)
+def test_a_decision_in_progress_does_not_hold_up_requests_for_other_slots():
+    facility = open_facility()
+    booking = request_booking(facility, wib(2027, 3, 1, 9), wib(2027, 3, 1, 10), now=NOW)
+    staff, resident = UserFactory(is_staff=True), UserFactory()
+    deciding = threading.Event()
+
+    def attempt(i):
+        if i == 0:  # a decision whose transaction stays open for a second (a bulk approval)
+            with transaction.atomic():
+                services.booking_approve(booking=booking, actor=staff, now=NOW)
+                deciding.set()
+                time.sleep(1)
+            return None
+        deciding.wait(timeout=10)
+        started = time.monotonic()
+        request_booking(facility, wib(2027, 3, 2, 9), wib(2027, 3, 2, 10), user=resident, now=NOW)
+        return time.monotonic() - started
+
+    _, waited = race(attempt, threads=2)
+
+    assert waited < 0.5, f"the request waited {waited:.2f} s for the decision"
