@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from haidepok.depok import Kecamatan
 
@@ -56,6 +57,8 @@ class Community(models.Model):
     )
 
     objects = CommunityQuerySet.as_manager()
+    # Every change (who, when, what), shown on the community's history page in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("community")

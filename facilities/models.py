@@ -1,6 +1,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from communities.models import Community
 from haidepok.depok import LATITUDE_RANGE, LONGITUDE_RANGE, WEEKDAYS, Kecamatan
@@ -89,6 +90,8 @@ class Facility(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = FacilityQuerySet.as_manager()
+    # Every change (who, when, what), shown on the facility's history page in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("facility")

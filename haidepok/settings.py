@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "haidepok",
     "accounts",
     "communities",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records who changed a facility or community (in the admin and in the workspace).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "haidepok.urls"
@@ -129,6 +132,12 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hai Depok] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+
+# --- Admin -----------------------------------------------------------------------------------
+
+# The history of a facility or community is for reading: going back to an old version from
+# the admin would skip the services (a community "re-verified" without a decision or a mail).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- JSON API (/api/v1/) ----------------------------------------------------------------------
 

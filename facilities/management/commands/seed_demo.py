@@ -8,6 +8,7 @@ import datetime as dt
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -15,6 +16,7 @@ from bookings.models import Booking, BookingEvent
 from communities.models import Community, Membership
 from facilities.models import Facility, OpeningHours
 from haidepok import clock
+from haidepok.admin_site import PEMKOT_STAFF_GROUP
 
 User = get_user_model()
 
@@ -389,14 +391,24 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User(email=email, full_name=full_name)
-                user.is_staff = user.is_superuser = role == "staff"
+                # Staff work in the admin with the least they need (the group), not as
+                # superusers: the demo shows what a real staff account sees.
+                user.is_staff = role == "staff"
                 user.set_password(password)
                 user.save()
+            if role == "staff":
+                user.groups.add(self._staff_group())
             EmailAddress.objects.get_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
             users[role] = user
         return users
+
+    def _staff_group(self) -> Group:
+        group, created = Group.objects.get_or_create(name=PEMKOT_STAFF_GROUP)
+        if created:  # made by a migration; missing only from a database built another way
+            self.stderr.write(f"The group {PEMKOT_STAFF_GROUP!r} was missing: run migrate.")
+        return group
 
     def _communities(self, users) -> dict:
         communities = {}
