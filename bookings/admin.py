@@ -1,39 +1,481 @@
-from django.contrib import admin
+import datetime as dt
+from urllib.parse import urlencode
 
-from bookings.models import Booking, BookingEvent
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, Q, When
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from bookings import services
+from bookings.errors import BookingError
+from bookings.export import bookings_csv_response
+from bookings.models import Booking, BookingEvent, BookingStatus
+from facilities.models import Closure
+from haidepok import admin_actions, clock
+from haidepok.dashboard import OVERDUE_AFTER
+
+
+def wib(moment: dt.datetime | None, time_only: bool = False) -> str:
+    """A moment as staff read it: Depok's wall clock, said to be WIB."""
+    if moment is None:
+        return "—"
+    local = clock.to_local(moment)
+    return local.strftime("%H:%M WIB" if time_only else "%a %d %b %Y, %H:%M WIB")
+
+
+def status_badge(booking: Booking):
+    return format_html(
+        '<span class="hd-status hd-status-{}">{}</span>',
+        booking.status,
+        booking.get_status_display(),
+    )
+
+
+class StartDateFilter(admin.SimpleListFilter):
+    """When the booking takes place, in WIB days (the date hierarchy goes by calendar)."""
+
+    title = _("date")
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("today", _("Today")),
+            ("tomorrow", _("Tomorrow")),
+            ("next7", _("The next 7 days")),
+            ("upcoming", _("Upcoming")),
+            ("past", _("Past")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = clock.now()
+        today = clock.local_datetime(clock.to_local(now).date(), dt.time.min)
+        day = dt.timedelta(days=1)
+        ranges = {
+            "today": Q(start__gte=today, start__lt=today + day),
+            "tomorrow": Q(start__gte=today + day, start__lt=today + 2 * day),
+            "next7": Q(start__gte=today, start__lt=today + 7 * day),
+            "upcoming": Q(start__gte=now),
+            "past": Q(start__lt=now),
+        }
+        if self.value() in ranges:
+            return queryset.filter(ranges[self.value()])
+        return queryset
 
 
 class BookingEventInline(admin.TabularInline):
+    """The audit trail, read-only: nobody edits or deletes it, not even a superuser here."""
+
     model = BookingEvent
     extra = 0
     can_delete = False
     fields = ["created_at", "actor", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Pending requests first, the oldest on top (they have waited longest); then the rest, the
+# latest start first.
+PENDING_FIRST = Case(When(status=BookingStatus.REQUESTED, then=F("created_at")))
+
+# The decisions that the buttons of a booking's page offer (admin actions), by its status.
+DECISIONS = {
+    BookingStatus.REQUESTED: ["approve", "reject", "cancel"],
+    BookingStatus.APPROVED: ["cancel", "mark_no_show"],
+}
+DECISION_LABELS = {
+    "approve": _("Approve"),
+    "reject": _("Reject…"),
+    "cancel": _("Cancel…"),
+    "mark_no_show": _("Mark as a no-show"),
+}
 
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["reference", "facility", "user", "start", "end", "status", "created_at"]
-    list_filter = ["status", "facility__kecamatan", "facility__approval"]
-    list_select_related = ["facility", "user"]
-    search_fields = ["reference", "user__email", "user__full_name", "purpose"]
-    date_hierarchy = "start"
-    autocomplete_fields = ["facility", "user"]
-    # Status changes go through the booking services (a later admin action), never a raw edit.
-    readonly_fields = [
+    """Staff decide bookings here. Every change of status goes through the booking services
+    (the same rules as everywhere else, and an audit event); no field is edited by hand."""
+
+    list_display = [
         "reference",
-        "status",
-        "blocked_until",
-        "decided_by",
-        "decided_at",
-        "decision_reason",
-        "created_at",
-        "updated_at",
+        "facility",
+        "kecamatan",
+        "resident",
+        "start_wib",
+        "end_wib",
+        "status_display",
+        "waiting",
     ]
+    list_filter = [
+        "status",
+        "facility",
+        "facility__kecamatan",
+        "facility__community",
+        "facility__approval",
+        StartDateFilter,
+    ]
+    list_select_related = ["facility", "user"]
+    search_fields = ["reference", "user__full_name", "user__email", "purpose"]
+    search_help_text = _("Reference, resident's name or email, or purpose")
+    date_hierarchy = "start"
+    ordering = [PENDING_FIRST.asc(nulls_last=True), "-start"]
+    actions = ["approve", "reject", "cancel", "mark_no_show", "export_csv"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "reference",
+                    "status_display",
+                    "facility",
+                    "resident",
+                    "start_wib",
+                    "end_wib",
+                ]
+            },
+        ),
+        (
+            _("Request"),
+            {
+                "fields": [
+                    "purpose",
+                    "attendees",
+                    "organisation",
+                    "contact_phone",
+                    "requested_at",
+                ]
+            },
+        ),
+        (_("Decision"), {"fields": ["decided_by", "decided_at_wib", "decision_reason"]}),
+        (_("Same day at this facility"), {"fields": ["neighbours"]}),
+    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
     inlines = [BookingEventInline]
+
+    # --- columns -------------------------------------------------------------------------
+
+    @admin.display(description=_("kecamatan"), ordering="facility__kecamatan")
+    def kecamatan(self, booking):
+        return booking.facility.get_kecamatan_display()
+
+    @admin.display(description=_("resident"), ordering="user__full_name")
+    def resident(self, booking):
+        if booking.user is None:  # the account was deleted
+            return "—"
+        return format_html(
+            "{}<br><small>{}</small>", booking.user.full_name or "—", booking.user.email
+        )
+
+    @admin.display(description=_("start (WIB)"), ordering="start")
+    def start_wib(self, booking):
+        return wib(booking.start)
+
+    @admin.display(description=_("end (WIB)"), ordering="end")
+    def end_wib(self, booking):
+        same_day = clock.to_local(booking.start).date() == clock.to_local(booking.end).date()
+        return wib(booking.end, time_only=same_day)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, booking):
+        return status_badge(booking)
+
+    @admin.display(description=_("waiting for"), ordering="created_at")
+    def waiting(self, booking):
+        """How long a pending request has waited for an answer (decided ones wait no more)."""
+        if booking.status != BookingStatus.REQUESTED:
+            return "—"
+        waited = clock.now() - booking.created_at
+        text = timesince(booking.created_at, clock.now(), depth=1)
+        if waited >= OVERDUE_AFTER:
+            return format_html('<strong class="hd-overdue">{}</strong>', text)
+        return text
+
+    @admin.display(description=_("requested at"))
+    def requested_at(self, booking):
+        return wib(booking.created_at)
+
+    @admin.display(description=_("decided at"))
+    def decided_at_wib(self, booking):
+        return wib(booking.decided_at)
+
+    @admin.display(description=_("bookings and closures"))
+    def neighbours(self, booking):
+        """The other bookings of the facility on the booking's day (those that overlap it,
+        buffers included, marked) and the closures then: what staff weigh before deciding."""
+        day_start = clock.local_datetime(clock.to_local(booking.start).date(), dt.time.min)
+        day_end = max(day_start + dt.timedelta(days=1), booking.blocked_until)
+        others = (
+            Booking.objects.filter(facility_id=booking.facility_id, start__lt=day_end)
+            .filter(blocked_until__gt=day_start)
+            .exclude(pk=booking.pk)
+            .select_related("user")
+            .order_by("start", "pk")
+        )
+        closures = (
+            Closure.objects.affecting(booking.facility_id)
+            .filter(start__lt=day_end, end__gt=day_start)
+            .order_by("start", "pk")
+        )
+        rows = []
+        for closure in closures:
+            conflict = closure.start < booking.end and closure.end > booking.start
+            rows.append(
+                (
+                    "hd-conflict" if conflict else "",
+                    f"{wib(closure.start)} – {wib(closure.end)}",
+                    _("Closed (city-wide)") if closure.facility_id is None else _("Closed"),
+                    closure.reason,
+                    _("overlaps this booking") if conflict else "",
+                )
+            )
+        for other in others:
+            overlaps = (
+                other.holds_slot
+                and booking.holds_slot
+                and other.start < booking.blocked_until
+                and other.blocked_until > booking.start
+            )
+            link = format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:bookings_booking_change", args=[other.pk]),
+                other.reference,
+            )
+            rows.append(
+                (
+                    "hd-conflict" if overlaps else "",
+                    f"{wib(other.start)} – {wib(other.end, time_only=True)}",
+                    format_html("{} {}", link, status_badge(other)),
+                    f"{other.purpose} ({other.user.full_name if other.user else '—'})",
+                    _("overlaps this booking") if overlaps else "",
+                )
+            )
+        calendar = "{}?{}".format(
+            reverse("admin:facilities_facility_calendar", args=[booking.facility_id]),
+            urlencode({"day": clock.to_local(booking.start).date().isoformat()}),
+        )
+        calendar_link = format_html('<p><a href="{}">{}</a></p>', calendar, _("Open the calendar"))
+        if not rows:
+            return format_html("<p>{}</p>{}", _("Nothing else on this day."), calendar_link)
+        return format_html(
+            '<table class="hd-neighbours"><tbody>{}</tbody></table>{}',
+            format_html_join(
+                "",
+                '<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+                rows,
+            ),
+            calendar_link,
+        )
+
+    # --- permissions and pages -------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        # A booking is requested by a resident and checked by every rule
+        # (bookings.services.booking_request), never typed in here.
+        return False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="{}_{}_export".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            # Nothing on this page is edited; decisions are posted to the actions.
+            return HttpResponseRedirect(request.path)
+        booking = self.get_object(request, object_id)
+        decisions = []
+        if booking is not None and self.has_change_permission(request, booking):
+            actions = self.get_actions(request)
+            decisions = [
+                (name, DECISION_LABELS[name])
+                for name in DECISIONS.get(booking.status, [])
+                if name in actions
+            ]
+        context = {
+            "decisions": decisions,
+            "from_object_name": admin_actions.FROM_OBJECT,
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def export_view(self, request):
+        """The change list as CSV, with its current filters, search and order."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:bookings_booking_changelist"))
+        return bookings_csv_response(changelist.queryset, self._export_filename())
+
+    def _export_filename(self) -> str:
+        return f"bookings-{clock.local_now():%Y%m%d-%H%M}.csv"
+
+    # --- actions ---------------------------------------------------------------------------
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
+    def approve(self, request, queryset):
+        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
+        admin_actions.apply_each(
+            self,
+            request,
+            bookings,
+            lambda booking: services.booking_approve(booking=booking, actor=request.user),
+            errors=BookingError,
+            done=lambda count: ngettext(
+                "%(count)d booking approved: %(objects)s.",
+                "%(count)d bookings approved: %(objects)s.",
+                count,
+            ),
+            refused=_("%(object)s was not approved: %(message)s"),
+        )
+        return admin_actions.back_to_object(self, request, bookings)
+
+    @admin.action(
+        description=_("Reject the selected requests (with a reason)…"), permissions=["change"]
+    )
+    def reject(self, request, queryset):
+        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
+        form = admin_actions.reason_form(request)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            admin_actions.apply_each(
+                self,
+                request,
+                bookings,
+                lambda booking: services.booking_reject(
+                    booking=booking, actor=request.user, reason=reason
+                ),
+                errors=BookingError,
+                done=lambda count: ngettext(
+                    "%(count)d booking rejected: %(objects)s. The reason is mailed to each resident.",
+                    "%(count)d bookings rejected: %(objects)s. The reason is mailed to each resident.",
+                    count,
+                ),
+                refused=_("%(object)s was not rejected: %(message)s"),
+            )
+            return admin_actions.back_to_object(self, request, bookings)
+        return self._reason_page(
+            request,
+            bookings,
+            form=form,
+            action="reject",
+            to_status=BookingStatus.REJECTED,
+            title=_("Reject bookings"),
+            intro=_(
+                "These requests will be rejected. Each resident receives the reason by email, "
+                "and sees it with the booking."
+            ),
+            submit_label=_("Reject"),
+        )
+
+    @admin.action(
+        description=_("Cancel the selected bookings (with a reason)…"), permissions=["change"]
+    )
+    def cancel(self, request, queryset):
+        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
+        form = admin_actions.reason_form(request)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            admin_actions.apply_each(
+                self,
+                request,
+                bookings,
+                lambda booking: services.booking_cancel(
+                    booking=booking, actor=request.user, reason=reason
+                ),
+                errors=BookingError,
+                done=lambda count: ngettext(
+                    "%(count)d booking cancelled: %(objects)s. The reason is mailed to each resident.",
+                    "%(count)d bookings cancelled: %(objects)s. The reason is mailed to each resident.",
+                    count,
+                ),
+                refused=_("%(object)s was not cancelled: %(message)s"),
+            )
+            return admin_actions.back_to_object(self, request, bookings)
+        return self._reason_page(
+            request,
+            bookings,
+            form=form,
+            action="cancel",
+            to_status=BookingStatus.CANCELLED,
+            title=_("Cancel bookings"),
+            intro=_(
+                "These bookings will be cancelled and their time set free. Each resident "
+                "receives the reason by email."
+            ),
+            submit_label=_("Cancel the bookings"),
+        )
+
+    @admin.action(description=_("Mark the selected bookings as no-shows"), permissions=["change"])
+    def mark_no_show(self, request, queryset):
+        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
+        admin_actions.apply_each(
+            self,
+            request,
+            bookings,
+            lambda booking: services.booking_mark_no_show(booking=booking, actor=request.user),
+            errors=BookingError,
+            done=lambda count: ngettext(
+                "%(count)d booking marked as a no-show: %(objects)s.",
+                "%(count)d bookings marked as no-shows: %(objects)s.",
+                count,
+            ),
+            refused=_("%(object)s was not marked as a no-show: %(message)s"),
+        )
+        return admin_actions.back_to_object(self, request, bookings)
+
+    @admin.action(description=_("Export the selected bookings as CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        return bookings_csv_response(queryset, self._export_filename())
+
+    def _reason_page(self, request, bookings, *, to_status, **page):
+        allowed_from = services.ALLOWED_FROM[to_status]
+        rows = [
+            (
+                [
+                    booking.reference,
+                    booking.facility.name,
+                    booking.user.full_name if booking.user else "—",
+                    wib(booking.start),
+                    booking.get_status_display(),
+                ],
+                ""
+                if booking.status in allowed_from
+                else _("Skipped: a booking that is %(status)s cannot be %(action)s.")
+                % {
+                    "status": booking.get_status_display(),
+                    "action": services.ACTIONS[to_status],
+                },
+            )
+            for booking in bookings
+        ]
+        columns = [_("reference"), _("facility"), _("resident"), _("start (WIB)"), _("status")]
+        return admin_actions.reason_page(
+            self, request, bookings, columns=columns, rows=rows, **page
+        )
 
 
 @admin.register(BookingEvent)

@@ -1,6 +1,23 @@
-from django.contrib import admin
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
+from haidepok import clock
+from haidepok.admin_history import ReadOnlyHistoryAdmin
+
+CITY_WIDE_HELP = _(
+    "Leave empty for a city-wide closure: every facility in Depok is closed then, for "
+    "example for a public event. Residents see the reason."
+)
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -11,16 +28,30 @@ class OpeningHoursInline(admin.TabularInline):
 class FacilityPhotoInline(admin.TabularInline):
     model = FacilityPhoto
     extra = 0
-    fields = ["image", "thumbnail", "alt_text", "position", "is_cover"]
+    fields = ["preview", "image", "thumbnail", "alt_text", "position", "is_cover"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, photo):
+        image = photo.thumbnail or photo.image
+        if not image:
+            return "—"
+        return format_html('<img src="{}" alt="{}" height="60">', image.url, photo.alt_text)
 
 
 class ClosureInline(admin.TabularInline):
     model = Closure
     extra = 0
+    fields = ["start", "end", "reason"]
+
+
+def calendar_url(facility_id: int, **query) -> str:
+    url = reverse("admin:facilities_facility_calendar", args=[facility_id])
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @admin.register(Facility)
-class FacilityAdmin(admin.ModelAdmin):
+class FacilityAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "name",
         "community",
@@ -29,6 +60,7 @@ class FacilityAdmin(admin.ModelAdmin):
         "capacity",
         "approval",
         "is_published",
+        "calendar_link",
     ]
     list_filter = ["is_published", "kind", "kecamatan", "approval", "community"]
     list_select_related = ["community"]
@@ -36,6 +68,50 @@ class FacilityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["community"]
     inlines = [OpeningHoursInline, ClosureInline, FacilityPhotoInline]
+
+    @admin.display(description=_("calendar"))
+    def calendar_link(self, facility):
+        return format_html('<a href="{}">{}</a>', calendar_url(facility.pk), _("Calendar"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/calendar/",
+                self.admin_site.admin_view(self.calendar_view),
+                name="facilities_facility_calendar",
+            ),
+            *super().get_urls(),
+        ]
+
+    def calendar_view(self, request, object_id):
+        """A facility's week (`?week=YYYY-MM-DD`) or day (`?day=YYYY-MM-DD`): opening hours,
+        closures and every booking with its status."""
+        from bookings.staff_calendar import calendar_for
+
+        facility = self.get_object(request, unquote(object_id))
+        if facility is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (
+            self.has_view_permission(request, facility)
+            and request.user.has_perm("bookings.view_booking")
+        ):
+            raise PermissionDenied
+        calendar = calendar_for(facility, request.GET, today=clock.local_now().date())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Calendar of %(facility)s") % {"facility": facility.name},
+            "opts": self.opts,
+            "original": facility,
+            "calendar": calendar,
+            "previous_url": calendar_url(
+                facility.pk, **{calendar.mode: calendar.previous.isoformat()}
+            ),
+            "next_url": calendar_url(facility.pk, **{calendar.mode: calendar.next.isoformat()}),
+            "week_url": calendar_url(facility.pk, week=calendar.first.isoformat()),
+            "today_url": calendar_url(facility.pk, **{calendar.mode: calendar.today.isoformat()}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/facilities/facility/calendar.html", context)
 
 
 @admin.register(FacilityPhoto)
@@ -53,9 +129,89 @@ class OpeningHoursAdmin(admin.ModelAdmin):
     autocomplete_fields = ["facility"]
 
 
+class CityWideFilter(admin.SimpleListFilter):
+    title = _("scope")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("city", _("City-wide (every facility)")), ("facility", _("One facility"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "city":
+            return queryset.filter(facility__isnull=True)
+        if self.value() == "facility":
+            return queryset.filter(facility__isnull=False)
+        return queryset
+
+
+class ClosureForm(forms.ModelForm):
+    class Meta:
+        model = Closure
+        fields = ["facility", "start", "end", "reason"]
+        help_texts = {"facility": CITY_WIDE_HELP}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("A closure must end after it starts."))
+        return cleaned
+
+
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
-    list_display = ["facility", "start", "end", "reason"]
+    """Closures of one facility, and city-wide ones (no facility) for a public event."""
+
+    form = ClosureForm
+    list_display = ["scope", "start", "end", "reason"]
+    list_filter = [CityWideFilter, "facility"]
     list_select_related = ["facility"]
+    search_fields = ["reason", "facility__name"]
     autocomplete_fields = ["facility"]
     date_hierarchy = "start"
+    ordering = ["-start"]
+
+    @admin.display(description=_("facility"), ordering="facility__name")
+    def scope(self, closure):
+        if closure.facility_id is None:
+            return format_html("<strong>{}</strong>", _("All facilities (city-wide)"))
+        return closure.facility.name
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._warn_about_bookings(request, obj)
+
+    def _warn_about_bookings(self, request, closure):
+        """A closure does not cancel the bookings it covers: staff are told which ones
+        remain, and decide on each (cancel with a reason, which tells the resident)."""
+        from bookings.models import Booking
+
+        held = Booking.objects.holding_slot().filter(start__lt=closure.end, end__gt=closure.start)
+        if closure.facility_id is not None:
+            held = held.filter(facility_id=closure.facility_id)
+        references = list(held.order_by("start").values_list("reference", flat=True)[:21])
+        if not references:
+            return
+        query = {
+            "status__in": "requested,approved",
+            "start__lt": clock.to_local(closure.end).isoformat(),
+            "end__gt": clock.to_local(closure.start).isoformat(),
+        }
+        if closure.facility_id is not None:
+            query["facility__id__exact"] = closure.facility_id
+        shown = ", ".join(references[:20]) + ("…" if len(references) > 20 else "")
+        self.message_user(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                ngettext(
+                    "A booking still holds time in this closure: %(references)s.",
+                    "Bookings still hold time in this closure: %(references)s.",
+                    len(references),
+                )
+                % {"references": shown},
+                reverse("admin:bookings_booking_changelist") + "?" + urlencode(query),
+                _("Review them (cancel with a reason)"),
+            ),
+            messages.WARNING,
+        )
