@@ -1,0 +1,180 @@
+"""POST /api/v1/bookings/ with generated bodies: never a 5xx, and nothing written on a 4xx.
+
+The data (a facility, a resident, a token) is made once per test function, inside it, so
+that every example of one run shares the test's transaction; each example compares the
+number of bookings before and after its own request.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bookings.models import Booking, BookingEvent
+from haidepok import clock
+from tests.api_support import booking_body, booking_day, token_client
+from tests.factories import UserFactory, open_facility
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/bookings/"
+FIELDS = ["facility", "start", "end", "purpose", "attendees", "organisation", "phone"]
+
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=300)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+# Dates near the ends of the calendar, impossible ones, and every offset from -23:59 to +23:59.
+absurd_datetimes = st.builds(
+    lambda year, month, day, hour, minute, offset: (
+        f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:00{offset}"
+    ),
+    year=st.sampled_from([0, 1, 2, 1899, 1970, 2000, 2099, 2100, 9998, 9999]),
+    month=st.integers(0, 13),
+    day=st.integers(0, 32),
+    hour=st.integers(0, 25),
+    minute=st.integers(0, 60),
+    offset=st.sampled_from(["", "Z", "+07:00", "-12:00", "+14:00", "+23:59", "-23:59", "+99:99"]),
+)
+datetimes = (
+    absurd_datetimes
+    | st.datetimes(timezones=st.none() | st.timezones()).map(lambda moment: moment.isoformat())
+    | st.text(max_size=40)
+    | json_scalars
+)
+
+field_values = {
+    "facility": st.just("SLUG") | st.text(max_size=200) | json_values,
+    "start": datetimes,
+    "end": datetimes,
+    "purpose": st.text(max_size=250) | json_values,
+    "attendees": st.integers(min_value=-(10**30), max_value=10**30)
+    | st.sampled_from([0, 1, 100, 100_000, 100_001, 2**31, 2**63, -(2**63)])
+    | json_values,
+    "organisation": st.text(max_size=200) | json_values,
+    "phone": st.from_regex(r"\+?[0-9 ()-]{0,40}", fullmatch=True) | json_values,
+}
+
+
+@st.composite
+def bodies(draw):
+    """A valid body with some fields replaced, some left out, and some junk added."""
+    replaced = draw(st.sets(st.sampled_from(FIELDS)))
+    removed = draw(st.sets(st.sampled_from(FIELDS)))
+    changes = {field: draw(field_values[field]) for field in replaced}
+    extra = draw(st.dictionaries(st.text(max_size=10), json_values, max_size=2))
+    return changes, removed, extra
+
+
+def post_json(api, raw: bytes):
+    return api.generic("POST", URL, raw, content_type="application/json")
+
+
+def check(api, raw: bytes):
+    before = (Booking.objects.count(), BookingEvent.objects.count())
+    response = post_json(api, raw)
+    after = (Booking.objects.count(), BookingEvent.objects.count())
+
+    assert response.status_code < 500, response.content
+    assert response.status_code in {201, 400, 403, 409}, response.content
+    if response.status_code == 201:
+        assert after == (before[0] + 1, before[1] + 1)
+    else:
+        assert after == before, response.content
+        error = response.json()
+        assert set(error) == {"code", "message", "fields"}
+    return response
+
+
+def test_generated_bodies_never_500_and_never_write_on_refusal():
+    facility = open_facility(slug="balai", max_active_per_user=1000)
+    api = token_client(UserFactory())
+    valid = booking_body(facility, booking_day())
+
+    @FUZZ
+    @given(bodies())
+    def run(change):
+        changes, removed, extra = change
+        body = {**extra, **valid, **changes}
+        if body.get("facility") == "SLUG":
+            body["facility"] = facility.slug
+        for field in removed:
+            body.pop(field, None)
+        check(api, json.dumps(body).encode())
+
+    run()
+
+
+def test_arbitrary_json_documents_never_500():
+    open_facility(slug="balai")
+    api = token_client(UserFactory())
+
+    @FUZZ
+    @given(json_values)
+    def run(document):
+        check(api, json.dumps(document).encode())
+
+    run()
+
+
+def test_arbitrary_bytes_never_500():
+    open_facility(slug="balai")
+    api = token_client(UserFactory())
+
+    @FUZZ
+    @given(st.binary(max_size=200))
+    def run(raw):
+        check(api, raw)
+
+    run()
+
+
+def test_valid_times_at_any_offset_are_the_same_moment():
+    """Any offset the client uses, the booking is stored at the moment it names."""
+    facility = open_facility(slug="balai", max_active_per_user=1000, approval="auto")
+    api = token_client(UserFactory())
+    free_slots = (
+        clock.local_datetime(booking_day(days_ahead), dt.time(hour))
+        for days_ahead in range(2, 40)
+        for hour in range(8, 20)
+    )
+
+    @FUZZ
+    @given(st.integers(-12 * 60, 14 * 60).map(lambda minutes: minutes - minutes % 15))
+    def run(minutes_east):
+        start = next(free_slots)
+        zone = dt.timezone(dt.timedelta(minutes=minutes_east))
+        body = booking_body(
+            facility,
+            start.date(),
+            start=start.astimezone(zone).isoformat(),
+            end=(start + dt.timedelta(hours=1)).astimezone(zone).isoformat(),
+        )
+
+        response = check(api, json.dumps(body).encode())
+
+        assert response.status_code == 201, response.content
+        assert Booking.objects.get(reference=response.json()["reference"]).start == start
+        assert response.json()["start"] == start.isoformat()
+
+    run()
