@@ -1,0 +1,141 @@
+"""The staff dashboard on the admin's index page: pending requests (and how many have waited
+more than two days), today's bookings per facility, communities waiting for verification."""
+
+import datetime as dt
+
+import pytest
+
+from bookings.models import Booking, BookingStatus
+from communities.models import Community
+from haidepok import clock
+from tests.admin_support import pemkot_staff
+from tests.factories import (
+    BookingFactory,
+    CommunityFactory,
+    FacilityFactory,
+    UserFactory,
+    fast_password_hashing,  # noqa: F401 (a fixture)
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+
+
+@pytest.fixture
+def staff(client, settings):
+    user = pemkot_staff()
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return user
+
+
+def requested_ago(age: dt.timedelta, **fields):
+    """A request made `age` ago, each at its own time (they may share a facility)."""
+    requested_ago.count += 1
+    start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(
+        days=3, hours=3 * requested_ago.count
+    )
+    booking = BookingFactory(start=start, end=start + dt.timedelta(hours=2), **fields)
+    Booking.objects.filter(pk=booking.pk).update(created_at=clock.now() - age)
+    return booking
+
+
+requested_ago.count = 0
+
+
+def today_at(hour: int) -> dt.datetime:
+    return clock.local_datetime(clock.local_now().date(), dt.time(hour))
+
+
+def test_the_dashboard_counts_what_waits_for_staff(client, staff):
+    city = FacilityFactory(name="Balai Rakyat Beji", approval="city")
+    community_run = FacilityFactory(name="Taman Lembah Gurame", approval="community")
+    oldest = requested_ago(dt.timedelta(days=5), facility=city)
+    requested_ago(dt.timedelta(days=2, minutes=1), facility=community_run)
+    requested_ago(dt.timedelta(days=1), facility=city)
+    requested_ago(dt.timedelta(hours=1), facility=city)
+    BookingFactory(status=BookingStatus.APPROVED)  # decided: waits for nobody
+
+    # Today: two at the hall (one approved, one waiting), one at the park; and what does not
+    # take place (rejected, cancelled) or not today.
+    BookingFactory(
+        facility=city,
+        start=today_at(8),
+        end=today_at(10),
+        status=BookingStatus.APPROVED,
+    )
+    BookingFactory(facility=city, start=today_at(14), end=today_at(16))
+    BookingFactory(facility=community_run, start=today_at(9), end=today_at(10), status="completed")
+    BookingFactory(facility=city, start=today_at(11), end=today_at(12), status="rejected")
+    BookingFactory(facility=community_run, start=today_at(11), end=today_at(12), status="cancelled")
+    BookingFactory(
+        facility=city, start=today_at(9) + dt.timedelta(days=1), status=BookingStatus.APPROVED
+    )
+
+    waiting = CommunityFactory(name="Karang Taruna Limo", status=Community.Status.PENDING)
+    CommunityFactory(status=Community.Status.PENDING)
+    CommunityFactory(status=Community.Status.DECLINED)
+    Community.objects.filter(pk=waiting.pk).update(created_at=clock.now() - dt.timedelta(days=9))
+
+    response = client.get("/admin/")
+
+    dashboard = response.context["dashboard"]
+    # Four requests from before and the one waiting today (14:00).
+    assert dashboard.pending == 5
+    assert dashboard.pending_overdue == 2
+    assert dashboard.pending_city == 4
+    assert dashboard.oldest_pending[0] == oldest
+    assert [
+        (row.name, row.total, row.approved, row.requested) for row in dashboard.facilities_today
+    ] == [
+        ("Balai Rakyat Beji", 2, 1, 1),
+        ("Taman Lembah Gurame", 1, 1, 0),
+    ]
+    assert dashboard.bookings_today == 3
+    assert dashboard.communities_waiting == 2
+    assert dashboard.oldest_communities[0] == waiting
+
+    html = response.content.decode()
+    assert "requests waiting for more than two days" in html
+    assert oldest.reference in html and "Karang Taruna Limo" in html
+    assert f"/admin/facilities/facility/{city.pk}/calendar/?day=" in html
+
+
+def test_the_dashboard_of_a_quiet_day(client, staff):
+    response = client.get("/admin/")
+
+    dashboard = response.context["dashboard"]
+    assert (dashboard.pending, dashboard.pending_overdue, dashboard.bookings_today) == (0, 0, 0)
+    assert dashboard.communities_waiting == 0
+    html = response.content.decode()
+    assert "No request is waiting." in html and "No booking today." in html
+
+
+def test_the_dashboard_costs_a_fixed_number_of_queries(
+    client, staff, django_assert_max_num_queries
+):
+    resident = UserFactory()
+    for hour in range(8, 20):
+        BookingFactory(
+            user=resident, start=today_at(hour), end=today_at(hour) + dt.timedelta(hours=1)
+        )
+    for _ in range(10):
+        requested_ago(dt.timedelta(days=3), user=resident)
+        CommunityFactory(status=Community.Status.PENDING)
+
+    with django_assert_max_num_queries(12):
+        response = client.get("/admin/")
+
+    assert response.context["dashboard"].pending == 22
+
+
+def test_a_staff_member_without_booking_permissions_sees_no_booking_numbers(client):
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+    BookingFactory()
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    dashboard = response.context["dashboard"]
+    assert not dashboard.show_bookings and not dashboard.show_communities
+    assert dashboard.pending == 0
