@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +13,10 @@ from accounts.models import ApiToken
 
 
 def _profile_page(request, *, form=None, new_key=None, status=200):
-    tokens = request.user.api_tokens.order_by("revoked_at", "-created_at", "-id")
+    # Active tokens (no revoked_at) first, on every database.
+    tokens = request.user.api_tokens.order_by(
+        F("revoked_at").desc(nulls_first=True), "-created_at", "-id"
+    )
     return render(
         request,
         "accounts/profile.html",

@@ -156,3 +156,15 @@ def test_the_page_speaks_indonesian_first_and_english_on_request(signed_in, resi
     assert "Cabut" in indonesian
     assert "API tokens" in english
     assert "Revoke" in english
+
+
+def test_active_tokens_come_before_revoked_ones(signed_in, resident):
+    old, _ = api_token_create(user=resident, name="lama")
+    api_token_create(user=resident, name="aktif")
+    newer, _ = api_token_create(user=resident, name="dicabut")
+    signed_in.post(revoke_url(old))
+    signed_in.post(revoke_url(newer))
+
+    tokens = signed_in.get(PROFILE).context["tokens"]
+
+    assert [token.name for token in tokens] == ["aktif", "dicabut", "lama"]

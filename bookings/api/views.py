@@ -7,6 +7,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,11 +38,19 @@ ERRORS = {
 }
 
 
+class FacilityPagination(PageNumberPagination):
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["nullable"] = True  # with free_on
+        return response
+
+
 class FacilityList(generics.ListAPIView):
     """Bookable facilities, filtered and paginated (20 a page)."""
 
     permission_classes = [AllowAny]
     serializer_class = FacilitySerializer
+    pagination_class = FacilityPagination
 
     @extend_schema(
         parameters=[FacilityFilterSerializer],
