@@ -34,7 +34,7 @@ S = SlotState.TOO_SOON
 B = SlotState.BEYOND_HORIZON
 P = SlotState.PAST
 
-# The slot at the grid's bookings query: a lower bound on "start" keeps it on the index.
+# A lower bound on "start" keeps the overlap queries on the (facility, start) index.
 START_LOWER_BOUND = re.compile(r'"bookings_booking"\."start" >=? ')
 
 

@@ -73,18 +73,20 @@ def test_a_resident_confirms_their_email_before_booking():
 
 
 @pytest.mark.parametrize(
-    "unbookable",
+    ("is_published", "community_status"),
     [
-        {"is_published": False},
-        {"community": CommunityFactory.build(status=Community.Status.PENDING)},
-        {"community": CommunityFactory.build(status=Community.Status.DECLINED)},
+        (False, Community.Status.VERIFIED),
+        (True, Community.Status.PENDING),
+        (True, Community.Status.DECLINED),
     ],
     ids=["unpublished", "community-pending", "community-declined"],
 )
-def test_only_published_facilities_of_verified_communities_are_bookable(unbookable):
-    if "community" in unbookable:
-        unbookable["community"].save()
-    facility = open_facility(**unbookable)
+def test_only_published_facilities_of_verified_communities_are_bookable(
+    is_published, community_status
+):
+    facility = open_facility(
+        is_published=is_published, community=CommunityFactory(status=community_status)
+    )
 
     refused_only("not_bookable", facility, wib(2027, 3, 1, 9), wib(2027, 3, 1, 10))
     accepted(open_facility(), wib(2027, 3, 1, 9), wib(2027, 3, 1, 10))
