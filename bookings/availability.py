@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookings import rules
 from bookings.models import Booking
@@ -31,7 +32,8 @@ class SlotState(StrEnum):
 
 
 SLOT_STATE_LABELS = {
-    SlotState.FREE: _("Free"),
+    # A context: "Free" alone is also the label of a facility without a fee ("Gratis").
+    SlotState.FREE: pgettext_lazy("slot state", "Free"),
     SlotState.TAKEN: _("Booked"),
     SlotState.CLOSED: _("Closed"),
     SlotState.OUTSIDE_HOURS: _("Not open"),
@@ -122,11 +124,21 @@ def facility_availability(
 
 
 def _grid_bounds(calendar: rules.FacilityCalendar) -> tuple[dt.time, dt.time]:
-    """From the earliest opening to the latest closing of the week, so days line up."""
+    """From the earliest opening to the latest closing of the week, so days line up, on the
+    slot grid counted from midnight (as the rules count it): a facility opening at 08:30 with
+    60-minute slots shows 08:00 (not open yet) and then 09:00."""
     intervals = [interval for day in calendar.hours.values() for interval in day]
     if not intervals:
         return dt.time(0), dt.time(0)
-    return min(opens for opens, _ in intervals), max(closes for _, closes in intervals)
+    first = grid_floor(calendar.facility, min(opens for opens, _ in intervals))
+    return first, max(closes for _, closes in intervals)
+
+
+def grid_floor(facility: Facility, moment: dt.time) -> dt.time:
+    """The last start on the facility's grid at or before `moment`."""
+    minutes = moment.hour * 60 + moment.minute
+    minutes -= minutes % facility.slot_minutes
+    return dt.time(minutes // 60, minutes % 60)
 
 
 def _state(facility, calendar, holders, start, end, buffer, now, bookable) -> SlotState:

@@ -20,6 +20,7 @@ MESSAGES = {
     "beyond_horizon": _("Bookings open at most %(days)s days ahead."),
     "slot_taken": _("That time is already booked. Please choose another time."),
     "over_capacity": _("This facility holds at most %(capacity)s people."),
+    "no_attendees": _("At least one person must attend."),
     "quota_exceeded": _("You already have %(limit)s active bookings at this facility."),
     # Decisions and changes.
     "invalid_transition": _("A booking that is %(status)s cannot be %(action)s."),
@@ -41,6 +42,7 @@ FIELDS = {
     "beyond_horizon": "start",
     "slot_taken": "start",
     "over_capacity": "attendees",
+    "no_attendees": "attendees",
     "reason_required": "reason",
 }
 

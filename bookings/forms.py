@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings.availability import grid_floor
 from bookings.models import Booking
 from facilities.models import Facility
 from haidepok import clock
@@ -30,7 +31,7 @@ def start_time_choices(facility: Facility, opening_hours) -> list[tuple[str, str
     """Every start on the facility's grid between its earliest opening and latest closing."""
     if not opening_hours:
         return []
-    first = min(opens for opens, _ in opening_hours)
+    first = grid_floor(facility, min(opens for opens, _ in opening_hours))
     last = max(closes for _, closes in opening_hours)
     step = dt.timedelta(minutes=facility.slot_minutes)
     moment = dt.datetime.combine(dt.date.min, first)

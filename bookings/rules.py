@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import holidays
 from allauth.account.models import EmailAddress
+from django.utils import translation
 
 from bookings.errors import BookingError, Violation
 from bookings.models import Booking
@@ -25,15 +26,23 @@ from haidepok import clock
 # (facility, start) index however many past bookings a facility has.
 MAX_BLOCKED_SPAN = dt.timedelta(days=2)
 
+# Outside these years a request is refused before any date arithmetic is done on it.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
 
-@lru_cache(maxsize=16)
-def _indonesian_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("ID", years=year)
+
+# The holidays package names holidays in the server's locale unless told otherwise.
+HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
+
+
+@lru_cache(maxsize=32)
+def _indonesian_holidays(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("ID", years=year, language=language)
 
 
 def public_holiday(day: dt.date) -> str | None:
-    """The name of the Indonesian national holiday on `day`, if any."""
-    return _indonesian_holidays(day.year).get(day)
+    """The name of the Indonesian national holiday on `day`, if any, in the active language."""
+    language = HOLIDAY_LANGUAGES.get(translation.get_language() or "id", "id")
+    return _indonesian_holidays(day.year, language).get(day)
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class FacilityCalendar:
             return False
         return any(
             opens <= local_start.time() and local_end.time() <= closes
-            for opens, closes in self.hours.get(local_start.weekday(), [])
+            for opens, closes in _merged(self.hours.get(local_start.weekday(), []))
         )
 
     def closure_reason(self, start: dt.datetime, end: dt.datetime) -> str | None:
@@ -77,6 +86,17 @@ class FacilityCalendar:
                 if name := public_holiday(day):
                     return name
         return None
+
+
+def _merged(intervals: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
+    """Intervals that touch (08-12 and 12-16) are open straight through (08-16)."""
+    merged: list[tuple[dt.time, dt.time]] = []
+    for opens, closes in sorted(intervals):
+        if merged and opens <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], closes))
+        else:
+            merged.append((opens, closes))
+    return merged
 
 
 def on_grid(facility: Facility, moment: dt.datetime) -> bool:
@@ -167,6 +187,14 @@ def request_violations(
     if end <= start:
         fail("too_short", minutes=facility.min_slots * facility.slot_minutes)
         return violations
+    # Dates at the edge of the calendar would overflow the date arithmetic below; they are
+    # simply in the past or far beyond any horizon.
+    if start.year < EARLIEST_YEAR:
+        fail("in_past")
+        return violations
+    if end.year > LATEST_YEAR:
+        fail("beyond_horizon", days=facility.horizon_days)
+        return violations
 
     calendar = FacilityCalendar.load(facility, start, end)
     violations += policy_violations(facility, calendar, start, end)
@@ -178,7 +206,9 @@ def request_violations(
     elif beyond_horizon(facility, start, now):
         fail("beyond_horizon", days=facility.horizon_days)
 
-    if attendees > facility.capacity:
+    if attendees < 1:
+        fail("no_attendees")
+    elif attendees > facility.capacity:
         fail("over_capacity", capacity=facility.capacity)
     if active_bookings_count(facility, user, now) >= facility.max_active_per_user:
         fail("quota_exceeded", limit=facility.max_active_per_user)

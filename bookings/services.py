@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings import rules
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.notifications import notify_transition
 from bookings.permissions import can_decide, can_manage_bookings_of
 from facilities.models import Facility
 from haidepok import clock
@@ -184,8 +185,12 @@ def bookings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 def _lock(booking: Booking) -> Booking:
     """Re-read the booking under a row lock: two staff members deciding at once see each
     other's decision instead of both writing one."""
+    # of=("self",): lock the booking row only. Locking the joined facility too would make
+    # every new request at the facility wait for the decision (its foreign-key check).
     return (
-        Booking.objects.select_for_update().select_related("facility__community").get(pk=booking.pk)
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("facility__community")
+        .get(pk=booking.pk)
     )
 
 
@@ -241,6 +246,9 @@ def _change(
 
 def _record(booking: Booking, *, actor, from_status: str, to_status: str, reason: str = ""):
     """The audit trail: one BookingEvent per change of status, in the same transaction."""
-    return BookingEvent.objects.create(
+    event = BookingEvent.objects.create(
         booking=booking, actor=actor, from_status=from_status, to_status=to_status, reason=reason
     )
+    # Its notifications too (the outbox), sent once the transaction commits.
+    notify_transition(booking, event)
+    return event

@@ -115,6 +115,10 @@ class Facility(models.Model):
             models.CheckConstraint(
                 condition=models.Q(horizon_days__gte=1), name="facility_horizon_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(max_active_per_user__gte=1),
+                name="facility_max_active_positive",
+            ),
             # Bounded so that conflict queries can bound `start` (bookings.rules.MAX_BLOCKED_SPAN).
             models.CheckConstraint(
                 condition=models.Q(buffer_minutes__lte=720), name="facility_buffer_at_most_12h"

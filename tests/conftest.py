@@ -46,7 +46,12 @@ def django_process():
 def pytest_configure(config):
     # The Indonesian catalogue is compiled by the build; compile it here too so that a plain
     # `pytest` after editing a .po tests the new text.
-    compile_catalogues()
+    if compile_catalogues():
+        # Django may already hold the old catalogue (settings import translations): drop it.
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +71,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     if database["ENGINE"] == "django.db.backends.sqlite3":
         name = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_tasks_in_process():
+    """Celery tasks run in-process in tests, whatever REDIS_URL says, so that no test leaves
+    messages in a shared Redis for some worker to find. The end-to-end tests of the
+    notifications (tests/test_notifications_e2e.py) switch to a real broker, with a queue of
+    their own, and a real worker."""
+    from haidepok.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -357,12 +357,6 @@ def test_availability_labels_follow_the_request_language():
     assert english["days"][0]["slots"][1]["label"] == "Free"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bookings/availability.py labels a free slot _('Free'), the msgid of a fee of 0 "
-    "(facilities/templatetags/rupiah.py): one msgid, one translation, so Indonesian says "
-    "'Gratis' (no charge). Needs a context: pgettext_lazy('slot state', 'Free').",
-)
 def test_a_free_slot_is_not_labelled_free_of_charge_in_indonesian():
     open_facility(slug="balai")
     query = {"start": booking_day().isoformat(), "days": 1}

@@ -285,12 +285,6 @@ def test_the_slots_shown_free_are_the_slots_the_rules_accept():
         pytest.param(60, dt.time(8, 30), dt.time(16, 30), id="1h-slots-opening-at-8:30"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: availability.facility_availability lays the grid from the earliest opening "
-    "time (_grid_bounds), while rules.on_grid counts the grid from midnight WIB: with hours "
-    "that do not start on the grid, every slot shown free is refused as not_on_grid",
-)
 def test_the_grid_agrees_with_the_rules_when_opening_is_off_the_slot_grid(
     slot_minutes, opens, closes
 ):

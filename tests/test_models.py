@@ -66,6 +66,8 @@ def test_facility_policy_numbers_are_held_by_the_database():
     assert refused(lambda: FacilityFactory(slot_minutes=45))
     assert refused(lambda: FacilityFactory(capacity=0))
     assert refused(lambda: FacilityFactory(approval="mayor"))
+    assert refused(lambda: FacilityFactory(max_active_per_user=0))
+    assert refused(lambda: FacilityFactory(buffer_minutes=721))
 
 
 def test_only_verified_communities_published_facilities_are_bookable():

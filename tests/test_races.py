@@ -185,14 +185,6 @@ def test_staff_deciding_one_request_at_once_make_exactly_one_decision():
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite serialises every write transaction anyway"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: services._lock takes select_for_update() together with "
-    "select_related('facility__community'), so PostgreSQL locks the facility's and the "
-    "community's rows FOR UPDATE too; every new booking's foreign-key check (FOR KEY SHARE on "
-    "the facility) then waits until the decision commits. select_for_update(of=('self',)) "
-    "locks only the booking.",
-)
 def test_a_decision_in_progress_does_not_hold_up_requests_for_other_slots():
     facility = open_facility()
     booking = request_booking(facility, wib(2027, 3, 1, 9), wib(2027, 3, 1, 10), now=NOW)
