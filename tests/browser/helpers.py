@@ -8,7 +8,6 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-from bookings.errors import MESSAGES
 from bookings.forms import BookingRequestForm
 from haidepok import clock
 
@@ -47,23 +46,6 @@ DATE_PREFILL_BUG = pytest.mark.xfail(
         "format='%Y-%m-%d', so in Indonesian the slot picked in the week view is rendered as "
         "value='03-12-2026' (the id locale's first DATE_INPUT_FORMAT); Chromium rejects that "
         "for a date input and shows an empty date, so the form cannot be sent as picked."
-    ),
-)
-
-
-def _slot_taken_text(language: str = "id") -> str:
-    with translation.override(language):
-        return str(MESSAGES["slot_taken"])
-
-
-SLOT_TAKEN_UNTRANSLATED = pytest.mark.xfail(
-    "sudah dipesan" not in _slot_taken_text(),
-    strict=False,
-    raises=AssertionError,
-    reason=(
-        "BUG (locale/id/LC_MESSAGES/django.po): no Indonesian text for bookings.errors "
-        "slot_taken ('That time is already booked. Please choose another time.'), so the "
-        "second resident reads English instead of '... sudah dipesan ...'."
     ),
 )
 

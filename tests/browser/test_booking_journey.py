@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from bookings.models import Booking, BookingStatus
 from tests.browser.helpers import (
     DATE_PREFILL_BUG,
-    SLOT_TAKEN_UNTRANSLATED,
     booking_day,
     check_picked_slot,
     fill_booking_form,
@@ -129,7 +128,6 @@ def test_sign_up_book_follow_download_and_cancel(
 
 
 @DATE_PREFILL_BUG
-@SLOT_TAKEN_UNTRANSLATED
 def test_two_residents_ask_for_the_same_slot(new_context, balai_rakyat):
     day = booking_day()
     first, second = UserFactory(), UserFactory()
