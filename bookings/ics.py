@@ -1,6 +1,14 @@
-"""iCalendar (.ics) files for a booking, made with the icalendar package."""
+"""iCalendar (.ics) files for a booking, made with the icalendar package.
 
-from icalendar import Calendar, Event, vText
+PUBLISH is the file a resident downloads; REQUEST is the invitation sent with an approval and
+CANCEL the matching cancellation (RFC 5546). All three share the booking's UID, so a calendar
+program updates or removes the one event it already has.
+"""
+
+from email.utils import parseaddr
+
+from django.conf import settings
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from bookings.models import Booking, BookingStatus
 from haidepok import clock
@@ -9,6 +17,9 @@ ICS_STATUS = {
     BookingStatus.REQUESTED: "TENTATIVE",
     BookingStatus.APPROVED: "CONFIRMED",
 }
+
+# What an invitation or a cancellation says, whatever the booking's status at sending time.
+METHOD_STATUS = {"REQUEST": "CONFIRMED", "CANCEL": "CANCELLED"}
 
 
 def booking_uid(booking: Booking) -> str:
@@ -29,7 +40,21 @@ def booking_calendar(booking: Booking, *, method: str = "PUBLISH") -> bytes:
     event.add("summary", f"{booking.purpose} — {booking.facility.name}")
     event["location"] = vText(f"{booking.facility.name}, {booking.facility.address}")
     event.add("description", f"Hai Depok {booking.reference}")
-    event.add("status", ICS_STATUS.get(booking.status, "CANCELLED"))
+    event.add("status", METHOD_STATUS.get(method) or ICS_STATUS.get(booking.status, "CANCELLED"))
+    # Each change of status is a new revision of the event: a cancellation outranks the
+    # invitation that came before it.
     event.add("sequence", booking.events.count() if booking.pk else 0)
+    if method in METHOD_STATUS:
+        # An invitation names who sends it and who is invited (RFC 5546 requires both).
+        name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        organizer = vCalAddress(f"mailto:{address}")
+        organizer.params["cn"] = vText(name or "Hai Depok")
+        event["organizer"] = organizer
+        if booking.user is not None:
+            attendee = vCalAddress(f"mailto:{booking.user.email}")
+            attendee.params["cn"] = vText(str(booking.user))
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            attendee.params["partstat"] = vText("ACCEPTED")
+            event.add("attendee", attendee, encode=0)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -158,3 +158,104 @@ class BookingEvent(models.Model):
 
     def __str__(self):
         return f"{self.booking}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class NotificationKind(models.TextChoices):
+    # To the resident who made the booking.
+    REQUEST_RECEIVED = "request_received", _("Request received")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    REMINDER = "reminder", _("Reminder")
+    EXPIRED = "expired", _("Expired")
+    # To those who decide: Pemkot staff or the facility's organizers.
+    NEW_REQUEST = "new_request", _("New request to decide")
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One message to one person about one booking: the outbox.
+
+    Rows are written in the transaction that changes the booking, so a committed change always
+    has its notifications, and a rolled-back one has none. Workers send them afterwards
+    (bookings.notifications), each row at most once at a time: a worker claims a row by moving
+    it from pending to sending in one conditional UPDATE.
+    """
+
+    Kind = NotificationKind
+    State = NotificationState
+
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    # The change that caused it (none for a reminder): who cancelled, and why.
+    event = models.ForeignKey(
+        BookingEvent,
+        verbose_name=_("booking event"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    # The name of a channel in bookings.channels ("email"; later perhaps "whatsapp", "sms").
+    channel = models.CharField(_("channel"), max_length=20, default="email")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Where the channel reaches the recipient (an email address), as it was when written.
+    address = models.CharField(_("address"), max_length=254)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=NotificationState.choices,
+        default=NotificationState.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Not before this moment (a retry waiting out its back-off); none means at once.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=NotificationState.values),
+                name="notification_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values),
+                name="notification_kind_valid",
+            ),
+            # Beat may look for due reminders while another beat run is at it: the database,
+            # not a check in Python, makes sure a booking is reminded once (per channel).
+            models.UniqueConstraint(
+                fields=["booking", "channel"],
+                condition=models.Q(kind="reminder"),
+                name="notification_one_reminder_per_booking",
+            ),
+        ]
+        indexes = [
+            # The sweep's question, every minute: which rows are still pending, oldest first.
+            models.Index(fields=["state", "created_at"], name="notification_state_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking} {self.kind} → {self.address} ({self.state})"

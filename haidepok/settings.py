@@ -266,6 +266,21 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks are queued after a booking's transaction commits, inside the resident's request. When
+# the broker is down that must fail at once, not after retries: the outbox row stays pending
+# and beat's sweep queues it later. (Workers reconnect by their own, separate settings.)
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2}
+# Several sites (or test runs) may share one Redis: each consumes its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+
+# --- Notifications (bookings.notifications) ---------------------------------------------------
+
+# Attempts to send one notification before it is marked failed (for staff to resend), and the
+# wait after the first failed attempt, doubled after each further one (60 s: 1, 2, 4, 8 min).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_DELAY = env_int("NOTIFICATION_RETRY_DELAY", 60)
 
 # --- Security (DEBUG off) ---------------------------------------------------------------------
 

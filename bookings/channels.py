@@ -1,0 +1,97 @@
+"""The ways a notification reaches a person, behind one small interface.
+
+A channel knows two things: where it reaches a user (`address_of`) and how to deliver a
+rendered message there (`send`, which raises when delivery fails, so the outbox retries).
+Email is the only channel today. A WhatsApp or SMS channel is a class with the same two
+methods (reaching `user.phone` through a provider's API, sending `message.text`), added to
+CHANNELS and to ENABLED_CHANNELS; every notification is then written once per enabled channel.
+"""
+
+from dataclasses import dataclass, field
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.text import MIMEText
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str  # e.g. "text/calendar"
+    # Extra Content-Type parameters, e.g. {"method": "REQUEST"} for a calendar invitation.
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification rendered in its recipient's language."""
+
+    subject: str
+    text: str
+    html: str = ""
+    attachments: tuple[Attachment, ...] = field(default=())
+
+
+class Channel(Protocol):
+    name: str
+
+    def address_of(self, user) -> str:
+        """Where this channel reaches `user`; empty when it cannot."""
+        ...
+
+    def send(self, *, to: str, message: Message) -> None:
+        """Deliver `message` to `to`, or raise."""
+        ...
+
+
+class EmailChannel:
+    name = "email"
+
+    def address_of(self, user) -> str:
+        return user.email or ""
+
+    def send(self, *, to: str, message: Message) -> None:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+        )
+        if message.html:
+            email.attach_alternative(message.html, "text/html")
+        for attachment in message.attachments:
+            email.attach(_mime_part(attachment))
+        email.send(fail_silently=False)
+
+
+def _mime_part(attachment: Attachment) -> MIMEBase:
+    """A MIME part with the attachment's Content-Type parameters, which calendar programs read
+    (text/calendar; method=REQUEST) and EmailMessage.attach(filename, ...) cannot set."""
+    maintype, subtype = attachment.mimetype.split("/", 1)
+    if maintype == "text":
+        part: MIMEBase = MIMEText(attachment.content.decode("utf-8"), subtype, "utf-8")
+    else:
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(attachment.content)
+        encoders.encode_base64(part)
+    for name, value in attachment.params:
+        part.set_param(name, value)
+    part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+    return part
+
+
+CHANNELS: dict[str, Channel] = {channel.name: channel for channel in [EmailChannel()]}
+
+# The channels every notification is written for.
+ENABLED_CHANNELS = ["email"]
+
+
+def get_channel(name: str) -> Channel:
+    try:
+        return CHANNELS[name]
+    except KeyError:
+        raise LookupError(f"no notification channel named {name!r}") from None
