@@ -23,6 +23,7 @@ from bookings.references import normalise_reference
 from communities.permissions import managed_communities
 from facilities.models import Facility
 from haidepok import clock
+from haidepok.widgets import DateInput
 
 
 class BookingFilterForm(forms.Form):
@@ -32,12 +33,8 @@ class BookingFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All statuses")), *BookingStatus.choices],
     )
-    dari = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    sampai = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    dari = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    sampai = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
 
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)

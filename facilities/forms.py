@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility
 from facilities.services import validate_intervals
 from haidepok.depok import WEEKDAYS, Kecamatan
+from haidepok.widgets import DateInput, DateTimeInput, TimeInput
 
 
 class CatalogFilterForm(forms.Form):
@@ -24,15 +25,9 @@ class CatalogFilterForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("At least (people)"), required=False, min_value=1, max_value=100000
     )
-    date = forms.DateField(
-        label=_("Free on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    time_from = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
-    time_to = forms.TimeField(
-        label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    date = forms.DateField(label=_("Free on"), required=False, widget=DateInput())
+    time_from = forms.TimeField(label=_("From"), required=False, widget=TimeInput())
+    time_to = forms.TimeField(label=_("Until"), required=False, widget=TimeInput())
 
     def clean(self):
         data = super().clean()
@@ -141,8 +136,8 @@ class FacilityForm(forms.ModelForm):
 
 class OpeningIntervalForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("Day"), choices=WEEKDAYS, coerce=int)
-    opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}))
-    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}))
+    opens = forms.TimeField(label=_("Opens"), widget=TimeInput())
+    closes = forms.TimeField(label=_("Closes"), widget=TimeInput())
 
     def clean(self):
         data = super().clean()
@@ -175,12 +170,8 @@ OpeningHoursFormSet = forms.formset_factory(
 
 
 class ClosureForm(forms.Form):
-    start = forms.DateTimeField(
-        label=_("Closed from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    end = forms.DateTimeField(
-        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    start = forms.DateTimeField(label=_("Closed from"), widget=DateTimeInput())
+    end = forms.DateTimeField(label=_("Until"), widget=DateTimeInput())
     reason = forms.CharField(label=_("Reason (shown to residents)"), max_length=255)
 
     def clean(self):

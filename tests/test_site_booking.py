@@ -70,6 +70,9 @@ def test_the_picked_slot_prefills_the_form(client, facility, day):
     form = response.context["form"]
     assert form.initial["date"] == day and form.initial["start_time"] == "14:00"
     assert form.initial["phone"] == "0812 1111 2222"
+    # In the HTML the browser's date input gets an ISO value, whatever the page's language
+    # (Indonesian formats dates as 03-12-2026, which <input type="date"> shows as empty).
+    assert f'type="date" name="date" value="{day.isoformat()}"' in response.content.decode()
 
 
 def test_preview_then_confirm_creates_the_booking(client, facility, day):

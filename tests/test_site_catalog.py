@@ -174,3 +174,12 @@ def test_facility_page_queries_do_not_grow_with_bookings(client, django_assert_m
 
 def test_kinds_have_labels():
     assert Facility.Kind.HALL.label
+
+
+def test_the_filters_keep_iso_values_in_date_and_time_inputs(client):
+    page = client.get(
+        "/", {"date": "2027-03-01", "time_from": "09:30", "time_to": "11:00"}
+    ).content.decode()
+
+    assert 'value="2027-03-01"' in page
+    assert 'value="09:30"' in page and 'value="11:00"' in page

@@ -1,14 +1,11 @@
-"""What the browser tests share: texts as the site prints them, steps of the journeys, and the
-site bugs that the journeys are known to hit (each an xfail that turns itself off once fixed)."""
+"""What the browser tests share: texts as the site prints them and steps of the journeys."""
 
 import datetime as dt
 import re
 
-import pytest
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-from bookings.forms import BookingRequestForm
 from haidepok import clock
 
 PASSWORD = "rahasia-depok-123"
@@ -24,30 +21,6 @@ def t(message: str, language: str = "id") -> str:
 def label(pattern: str) -> re.Pattern:
     """A label or button as allauth prints it (Django's label suffix ":" allowed)."""
     return re.compile(rf"^\s*({pattern}):?\s*$", re.I)
-
-
-# --- Known site bugs -----------------------------------------------------------------------
-
-
-def _date_prefill_is_broken() -> bool:
-    """The booking form's <input type="date"> must get its value as YYYY-MM-DD; a browser
-    drops anything else and shows an empty date."""
-    with translation.override("id"):
-        widget = BookingRequestForm.base_fields["date"].widget
-        return widget.format_value(dt.date(2026, 12, 3)) != "2026-12-03"
-
-
-DATE_PREFILL_BUG = pytest.mark.xfail(
-    _date_prefill_is_broken(),
-    strict=False,
-    raises=AssertionError,
-    reason=(
-        "BUG (bookings/forms.py): BookingRequestForm.date is a DateInput(type=date) without "
-        "format='%Y-%m-%d', so in Indonesian the slot picked in the week view is rendered as "
-        "value='03-12-2026' (the id locale's first DATE_INPUT_FORMAT); Chromium rejects that "
-        "for a date input and shows an empty date, so the form cannot be sent as picked."
-    ),
-)
 
 
 # --- Steps ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatus
 from tests.browser.helpers import (
-    DATE_PREFILL_BUG,
     booking_day,
     check_picked_slot,
     fill_booking_form,
@@ -38,7 +37,6 @@ def confirmation_path(message) -> str:
     return match.group(1)
 
 
-@DATE_PREFILL_BUG
 def test_sign_up_book_follow_download_and_cancel(
     page, new_context, live_server, mailoutbox, balai_rakyat
 ):
@@ -127,7 +125,6 @@ def test_sign_up_book_follow_download_and_cancel(
     assert booking.status == BookingStatus.CANCELLED
 
 
-@DATE_PREFILL_BUG
 def test_two_residents_ask_for_the_same_slot(new_context, balai_rakyat):
     day = booking_day()
     first, second = UserFactory(), UserFactory()

@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
-    DATE_PREFILL_BUG,
     booking_day,
     check_picked_slot,
     fill_booking_form,
@@ -54,7 +53,6 @@ def test_home_facility_and_booking_form_fit_a_phone(phone, balai_rakyat, artifac
     phone.screenshot(path=artifacts / "phone-360-booking-form.png", full_page=True)
 
 
-@DATE_PREFILL_BUG
 def test_the_booking_summary_fits_a_phone(phone, balai_rakyat, artifacts):
     day = booking_day()
     phone.goto(f"/fasilitas/{balai_rakyat.slug}/")

@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking
 from tests.browser.helpers import (
-    DATE_PREFILL_BUG,
     booking_day,
     check_picked_slot,
     fill_booking_form,
@@ -19,7 +18,6 @@ from tests.browser.helpers import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@DATE_PREFILL_BUG
 def test_booking_works_with_javascript_disabled(new_context, balai_rakyat, resident):
     page = new_context(java_script_enabled=False).new_page()
     sign_in(page, resident.email)
