@@ -1,7 +1,7 @@
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Q, When
@@ -12,10 +12,10 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from bookings import services
+from bookings import notifications, services
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import Booking, BookingEvent, BookingStatus, Notification
 from facilities.models import Closure
 from haidepok import admin_actions, clock
 from haidepok.dashboard import OVERDUE_AFTER
@@ -491,3 +491,78 @@ class BookingEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- The outbox (bookings.notifications) ------------------------------------------------------
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What was sent to whom about which booking, and what could not be: failed rows are
+    resent from here. Rows are written and updated by the outbox only, never by hand."""
+
+    list_display = [
+        "created_at",
+        "booking",
+        "kind",
+        "channel",
+        "address",
+        "language",
+        "state",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["state", "kind", "channel"]
+    list_select_related = ["booking"]
+    search_fields = ["booking__reference", "address"]
+    fields = [
+        "booking",
+        "event",
+        "kind",
+        "channel",
+        "recipient",
+        "address",
+        "language",
+        "state",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Resend the selected failed notifications"), permissions=["change"])
+    def resend(self, request, queryset):
+        selected = queryset.count()
+        resent = notifications.resend(queryset)
+        if resent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d notification will be sent again.",
+                    "%(count)d notifications will be sent again.",
+                    resent,
+                )
+                % {"count": resent},
+                messages.SUCCESS,
+            )
+        if selected > resent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected notification had not failed and was left alone.",
+                    "%(count)d selected notifications had not failed and were left alone.",
+                    selected - resent,
+                )
+                % {"count": selected - resent},
+                messages.WARNING,
+            )

@@ -16,12 +16,15 @@ COMMUNITIES = "/admin/communities/community/"
 # The data migration that makes the group; a test that flushed the database (a transactional
 # test) leaves no group behind, so the helpers below run it again when it is missing.
 GROUP_MIGRATION = importlib.import_module("bookings.migrations.0003_pemkot_staff_group")
+# And the one that lets the group see the notification outbox.
+OUTBOX_MIGRATION = importlib.import_module("bookings.migrations.0004_notification")
 
 
 def pemkot_staff_group() -> Group:
     group = Group.objects.filter(name=PEMKOT_STAFF_GROUP).first()
     if group is None:
         GROUP_MIGRATION.create_group(apps, None)
+        OUTBOX_MIGRATION.grant_staff(apps, None)
         group = Group.objects.get(name=PEMKOT_STAFF_GROUP)
     return group
 

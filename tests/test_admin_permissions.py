@@ -28,12 +28,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hash
 # What the job needs: decide bookings (change, through the actions) and read their audit
 # trail; verify communities; see facilities, their photos and hours; close facilities (one or
 # all of them); look residents up. Nothing that deletes a booking, edits the audit trail, or
-# manages users, groups or passwords.
+# manages users, groups or passwords. And see the notification outbox and resend what failed
+# (bookings migration 0004: "change" is what the resend action needs; every field is read-only).
 INTENDED = {
     "accounts.view_user",
     "bookings.change_booking",
+    "bookings.change_notification",
     "bookings.view_booking",
     "bookings.view_bookingevent",
+    "bookings.view_notification",
     "communities.change_community",
     "communities.view_community",
     "communities.view_membership",
