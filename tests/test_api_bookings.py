@@ -82,6 +82,17 @@ def test_a_resident_requests_a_booking(api, resident, facility):
     assert body["events"][0]["at"].endswith("+07:00")
 
 
+@pytest.mark.parametrize("role", ["organizer", "staff"])
+def test_organizers_and_staff_book_like_any_resident(facility, role):
+    user = organizer_of(facility) if role == "organizer" else UserFactory(is_staff=True)
+
+    response = token_client(user).post(URL, booking_body(facility, booking_day()))
+
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "requested"  # no shortcut past the approval
+    assert Booking.objects.get().user == user
+
+
 def test_an_automatic_facility_approves_at_once(api):
     facility = open_facility(approval="auto")
 
