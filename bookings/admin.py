@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Q, When
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import dateformat
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -21,12 +22,13 @@ from haidepok import admin_actions, clock
 from haidepok.dashboard import OVERDUE_AFTER
 
 
-def wib(moment: dt.datetime | None, time_only: bool = False) -> str:
-    """A moment as staff read it: Depok's wall clock, said to be WIB."""
+def wib(moment: dt.datetime | None, time_only: bool = False, suffix: str = " WIB") -> str:
+    """A moment as staff read it: Depok's wall clock (in the staff member's language), said
+    to be WIB unless a column's title says so already."""
     if moment is None:
         return "—"
     local = clock.to_local(moment)
-    return local.strftime("%H:%M WIB" if time_only else "%a %d %b %Y, %H:%M WIB")
+    return dateformat.format(local, "H:i" if time_only else "D d M Y, H:i") + suffix
 
 
 def status_badge(booking: Booking):
@@ -74,6 +76,7 @@ class BookingEventInline(admin.TabularInline):
     model = BookingEvent
     extra = 0
     can_delete = False
+    classes = ["hd-events"]
     fields = ["created_at", "actor", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
@@ -141,7 +144,7 @@ class BookingAdmin(admin.ModelAdmin):
                     "reference",
                     "status_display",
                     "facility",
-                    "resident",
+                    "resident_details",
                     "start_wib",
                     "end_wib",
                 ]
@@ -176,17 +179,28 @@ class BookingAdmin(admin.ModelAdmin):
         if booking.user is None:  # the account was deleted
             return "—"
         return format_html(
-            "{}<br><small>{}</small>", booking.user.full_name or "—", booking.user.email
+            '<span title="{}">{}</span>', booking.user.email, booking.user.full_name or "—"
+        )
+
+    @admin.display(description=_("resident"))
+    def resident_details(self, booking):
+        if booking.user is None:
+            return _("(account deleted)")
+        return format_html(
+            '{}<br><a href="mailto:{}">{}</a>',
+            booking.user.full_name or "—",
+            booking.user.email,
+            booking.user.email,
         )
 
     @admin.display(description=_("start (WIB)"), ordering="start")
     def start_wib(self, booking):
-        return wib(booking.start)
+        return wib(booking.start, suffix="")
 
     @admin.display(description=_("end (WIB)"), ordering="end")
     def end_wib(self, booking):
         same_day = clock.to_local(booking.start).date() == clock.to_local(booking.end).date()
-        return wib(booking.end, time_only=same_day)
+        return wib(booking.end, time_only=same_day, suffix="")
 
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, booking):
@@ -235,7 +249,7 @@ class BookingAdmin(admin.ModelAdmin):
             rows.append(
                 (
                     "hd-conflict" if conflict else "",
-                    f"{wib(closure.start)} – {wib(closure.end)}",
+                    self._span(closure.start, closure.end, booking),
                     _("Closed (city-wide)") if closure.facility_id is None else _("Closed"),
                     closure.reason,
                     _("overlaps this booking") if conflict else "",
@@ -256,7 +270,7 @@ class BookingAdmin(admin.ModelAdmin):
             rows.append(
                 (
                     "hd-conflict" if overlaps else "",
-                    f"{wib(other.start)} – {wib(other.end, time_only=True)}",
+                    self._span(other.start, other.end, booking),
                     format_html("{} {}", link, status_badge(other)),
                     f"{other.purpose} ({other.user.full_name if other.user else '—'})",
                     _("overlaps this booking") if overlaps else "",
@@ -278,6 +292,13 @@ class BookingAdmin(admin.ModelAdmin):
             ),
             calendar_link,
         )
+
+    @staticmethod
+    def _span(start, end, booking) -> str:
+        """From-to on the booking's day in hours only; with dates when it reaches further."""
+        day = clock.to_local(booking.start).date()
+        same_day = clock.to_local(start).date() == day == clock.to_local(end).date()
+        return f"{wib(start, time_only=same_day, suffix='')}–{wib(end, time_only=same_day)}"
 
     # --- permissions and pages -------------------------------------------------------------
 
@@ -308,7 +329,7 @@ class BookingAdmin(admin.ModelAdmin):
             decisions = [
                 (name, DECISION_LABELS[name])
                 for name in DECISIONS.get(booking.status, [])
-                if name in actions
+                if name in actions and (name != "mark_no_show" or booking.start <= clock.now())
             ]
         context = {
             "decisions": decisions,

@@ -16,6 +16,9 @@ class HaiDepokAdminSite(AdminSite):
     site_header = _("Hai Depok — Pemkot staff")
     site_title = _("Hai Depok admin")
     index_title = _("Dashboard")
+    # The booking list needs the width (nine columns beside the filters); the dashboard and
+    # the breadcrumbs lead everywhere the side menu did.
+    enable_nav_sidebar = False
 
     def index(self, request, extra_context=None):
         # Imported here: this module is loaded with the settings, before the models are.

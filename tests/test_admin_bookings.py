@@ -306,6 +306,23 @@ def test_a_booking_s_page_decides_it_and_comes_back_to_it(client, staff):
     assert client.get(page_url).context["decisions"] == []
 
 
+def test_a_booking_s_page_offers_only_the_decisions_its_status_allows(client, staff):
+    started = BookingFactory(
+        start=clock.now().replace(microsecond=0) - dt.timedelta(hours=1),
+        status=BookingStatus.APPROVED,
+    )
+    upcoming = decided(BookingFactory(), BookingStatus.APPROVED)
+    rejected = decided(BookingFactory(), BookingStatus.REJECTED)
+
+    def offered(booking):
+        page = client.get(f"{BOOKINGS}{booking.pk}/change/")
+        return [name for name, _label in page.context["decisions"]]
+
+    assert offered(started) == ["cancel", "mark_no_show"]
+    assert offered(upcoming) == ["cancel"]
+    assert offered(rejected) == []
+
+
 def test_the_status_is_never_edited_by_hand(client, staff):
     booking = BookingFactory()
 
@@ -353,7 +370,7 @@ def test_a_booking_s_page_shows_its_events_and_its_neighbours(client, staff):
         html.count("overlaps this booking") == 1
     )  # the closure; a cancelled booking holds nothing
     assert f"/admin/facilities/facility/{facility.pk}/calendar/?day={start.date()}" in html
-    assert "10:00 WIB" in html
+    assert "10:00–11:00 WIB" in html  # the closure, in hours of the booking's day
 
 
 def test_the_audit_trail_on_a_booking_s_page_is_read_only(client, staff):
@@ -397,8 +414,9 @@ def test_the_change_list_shows_times_in_wib(client, staff):
 
     html = client.get(BOOKINGS).content.decode()
 
-    assert "Mon 03 Mar 2031, 09:00 WIB" in html
-    assert "11:00 WIB" in html
+    assert "Start (WIB)" in html and "End (WIB)" in html
+    assert "Mon 03 Mar 2031, 09:00" in html
+    assert ">11:00<" in html
 
 
 @pytest.fixture
