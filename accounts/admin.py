@@ -61,7 +61,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Revoke the selected tokens"))
+    # Revoking changes a token: someone who may only look at tokens may not revoke them.
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=clock.now())
         self.message_user(

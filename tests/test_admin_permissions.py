@@ -119,6 +119,26 @@ def test_staff_see_what_they_need(staff_client, world):
         assert staff_client.get(url).status_code == 200, url
 
 
+def test_staff_see_the_outbox_and_may_resend_but_never_edit_a_notification(staff_client, world):
+    from bookings.models import Notification
+
+    notification = Notification.objects.create(
+        booking=world["booking"],
+        kind=Notification.Kind.REJECTED,
+        address="warga@example.test",
+        language="id",
+        state=Notification.State.FAILED,
+    )
+    outbox = "/admin/bookings/notification/"
+
+    changelist = staff_client.get(outbox)
+    assert changelist.status_code == 200
+    assert "resend" in changelist.context["cl"].model_admin.get_actions(changelist.wsgi_request)
+    page = staff_client.get(f"{outbox}{notification.pk}/change/")
+    assert page.context["adminform"].form.fields == {}
+    assert staff_client.get(f"{outbox}{notification.pk}/delete/").status_code == 403
+
+
 def test_staff_cannot_delete_or_add_bookings_nor_edit_the_audit_trail(staff_client, world):
     booking, event = world["booking"], world["event"]
 
@@ -244,3 +264,20 @@ def test_the_demo_s_staff_member_is_pemkot_staff_and_not_a_superuser(client):
     assert client.login(email="staf@haidepok.local", password="staf-pemkot-2026")
     assert client.get(BOOKINGS).status_code == 200
     assert client.get("/admin/auth/group/").status_code == 403
+
+
+def test_looking_at_api_tokens_does_not_allow_revoking_them(client):
+    from django.contrib.auth.models import Permission
+
+    from accounts.services import api_token_create
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_apitoken"))
+    token, _key = api_token_create(user=UserFactory(), name="Spreadsheet")
+    client.force_login(viewer)
+
+    assert client.get("/admin/accounts/apitoken/").status_code == 200
+    run_action(client, "revoke", [token], url="/admin/accounts/apitoken/")
+
+    token.refresh_from_db()
+    assert token.revoked_at is None
