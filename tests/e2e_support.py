@@ -63,13 +63,15 @@ def unavailable(reason: str):
 
 class SmtpSink:
     """An SMTP server on localhost (aiosmtpd, in a thread) that keeps every message it
-    accepts. It can be slowed down (`delay` seconds per message) or made to refuse."""
+    accepts. It can be slowed down (`delay` seconds per message), made to hold one message
+    (`stall_at`), or made to refuse."""
 
     def __init__(self):
         self.port = free_port()
         self.messages: list[email.message.EmailMessage] = []
         self.delay = 0.0
         self.refuse = False
+        self.stall_at = None  # the number of a message to hold (for a minute) before answering
         self.attempts = 0  # DATA commands received, accepted or not
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -84,11 +86,14 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
             self.attempts += 1
+            attempt = self.attempts
         if self.refuse:
             return "554 5.7.1 Refused by the test"
+        # If the client dies meanwhile, aiosmtpd cancels this coroutine: a message that was
+        # never acknowledged is not delivered (its sender will send it again).
+        if attempt == self.stall_at:
+            await asyncio.sleep(60)
         if self.delay:
-            # If the client dies meanwhile, aiosmtpd cancels this coroutine: a message that
-            # was never acknowledged is not delivered (its sender will send it again).
             await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)

@@ -14,7 +14,7 @@ import pytest
 from django.db.models import F
 from icalendar import Calendar
 
-from bookings import services, tasks
+from bookings import notifications, services, tasks
 from bookings.models import BookingStatus, Notification
 from facilities.models import Facility
 from haidepok import clock
@@ -23,6 +23,7 @@ from tests.e2e_support import (
     SmtpSink,
     Worker,
     celery_broker,
+    free_port,
     shared_redis_url,
     unique_queue,
     wait_until,
@@ -73,6 +74,13 @@ def stack(smtp, workers, fast_hashing):
     with celery_broker(url, queue):
         worker = workers(url, queue, smtp)
         yield worker
+
+
+@pytest.fixture
+def one_booking_row(fast_hashing):
+    booking = book(open_facility(approval=Facility.Approval.AUTO), 3)  # sent in-process
+    Notification.objects.update(state=State.PENDING)
+    return Notification.objects.get(booking=booking)
 
 
 @pytest.fixture
@@ -185,6 +193,19 @@ def test_with_redis_down_requests_succeed_and_the_sweep_delivers_later(
         wait_until(lambda: rows_by_state() == Counter({State.SENT: 6}), 5, "every row sent")
 
 
+def test_publishing_to_an_unreachable_broker_gives_up_at_once(one_booking_row, caplog):
+    # Nothing listens on this port. With Celery's default publish retries this takes about
+    # 0.7 s per row, and a broker that drops packets would hold each request for seconds.
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0", unique_queue()):
+        started = time.monotonic()
+        queued = notifications.publish([one_booking_row.pk, one_booking_row.pk])
+        took = time.monotonic() - started
+
+    assert queued == []
+    assert took < 0.5, f"publishing took {took:.2f} s"
+    assert "Broker unreachable" in caplog.text
+
+
 def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
     private_redis, smtp, workers, fast_hashing
 ):
@@ -199,10 +220,10 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(
 def _kill_a_worker_in_the_middle_of_a_batch(worker, smtp, workers):
     facility = open_facility(approval=Facility.Approval.CITY)
     UserFactory(email="staf@example.test", is_staff=True)
-    smtp.delay = 0.3
+    smtp.stall_at = 4  # the SMTP server holds the fourth message without answering
     bookings = [book(facility, day) for day in (3, 4, 5, 6, 7)]  # 10 mails
 
-    # Kill the worker while the SMTP server is taking in the fourth message.
+    # Kill the worker while it waits for the SMTP server to take the fourth message.
     wait_until(lambda: smtp.attempts >= 4, 20, "the fourth mail")
     worker.kill()
 
@@ -219,7 +240,7 @@ def _kill_a_worker_in_the_middle_of_a_batch(worker, smtp, workers):
     Notification.objects.update(
         created_at=F("created_at") - long_ago, claimed_at=F("claimed_at") - long_ago
     )
-    smtp.delay = 0
+    smtp.stall_at = None
     workers(worker.env["REDIS_URL"], worker.env["CELERY_QUEUE"], smtp)
     result = tasks.resend_pending_notifications()
     assert result["reclaimed"] == 1
