@@ -4,6 +4,7 @@ With nothing set, the site runs embedded: SQLite in the project folder, Celery t
 email printed to the console, DEBUG on. The README lists every variable.
 """
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -101,7 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000;",
     }
+    # (Tests use a SQLite file of their own: tests/conftest.py, django_db_modify_db_settings.)
 else:
+    # Two test runs at once against one server (two checkouts, or two people on one machine)
+    # each get their own test database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
@@ -130,7 +135,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming in the browser that signed up signs in and resumes where the resident was
+# going (the booking form of the slot they picked).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Hai Depok] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
@@ -224,6 +231,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+
+# --- Links in mails ---------------------------------------------------------------------------
+
+# Mails are sent by workers, outside any request: absolute links are built from this.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Email ----------------------------------------------------------------------------------
 

@@ -92,7 +92,12 @@ def test_signing_up_from_the_booking_form_comes_back_to_the_same_slot(client, ma
 
     client.post(
         "/akun/signup/",
-        {"email": "baru@example.test", "password1": PASSWORD, "password2": PASSWORD, "next": slot_url},
+        {
+            "email": "baru@example.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": slot_url,
+        },
     )
     response = client.post(link_in(mailoutbox[0]))
 
