@@ -20,6 +20,8 @@ CONFIG_VARIABLES = {
     "EMAIL_HOST",
     "MEDIA_STORAGE",
     "MEDIA_ROOT",
+    # Set for the browser tests' live server; it would switch off a safety check.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
@@ -85,3 +87,14 @@ def _celery_tasks_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's default language: a request with Accept-Language: en
+    leaves English active in the thread, and the next test would read English."""
+    from django.utils import translation
+
+    translation.activate("id")
+    yield
+    translation.deactivate()

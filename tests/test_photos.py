@@ -118,7 +118,10 @@ def test_other_image_formats_are_refused():
 def test_the_messages_are_translated():
     from django.utils import translation
 
+    with pytest.raises(ValidationError) as caught:
+        process_photo(SimpleUploadedFile("x.jpg", b"teks"))
+
     with translation.override("en"):
-        with pytest.raises(ValidationError) as caught:
-            process_photo(SimpleUploadedFile("x.jpg", b"teks"))
-    assert "JPEG, PNG or WebP" in caught.value.messages[0]
+        assert "JPEG, PNG or WebP" in caught.value.messages[0]
+    with translation.override("id"):
+        assert caught.value.messages[0].startswith("Berkas ini bukan foto")
