@@ -20,7 +20,7 @@ from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.permissions import can_decide
 from bookings.references import normalise_reference
-from communities.permissions import managed_communities
+from communities.permissions import is_pemkot_staff, managed_communities
 from facilities.models import Facility
 from haidepok import clock
 from haidepok.widgets import DateInput
@@ -54,7 +54,7 @@ def _managed_bookings(user):
 @login_required
 def booking_list(request):
     facilities = list(_managed_facilities(request.user))
-    if not facilities and not request.user.is_staff:
+    if not facilities and not is_pemkot_staff(request.user):
         raise Http404
     form = BookingFilterForm(request.GET or None, facilities=facilities)
     form.is_valid()

@@ -7,7 +7,7 @@ itself. A refused change raises BookingError and writes nothing.
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from bookings import rules
@@ -20,6 +20,7 @@ from haidepok import clock
 
 # PostgreSQL's SQLSTATE for an exclusion constraint violation.
 EXCLUSION_VIOLATION = "23P01"
+DEADLOCK_DETECTED = "40P01"
 
 ACTIONS = {
     BookingStatus.APPROVED: _("approved"),
@@ -81,10 +82,12 @@ def booking_request(
                 decided_at=now if auto else None,
             )
             _record(booking, actor=user, from_status="", to_status=booking.status)
-    except IntegrityError as error:
+    except (IntegrityError, OperationalError) as error:
         # Another request took an overlapping slot between our check and our insert; the
-        # exclusion constraint refused ours. That is an ordinary "already taken".
-        if getattr(error.__cause__, "pgcode", None) == EXCLUSION_VIOLATION:
+        # exclusion constraint refused ours. That is an ordinary "already taken". Two such
+        # inserts checking each other at the same moment can also deadlock; PostgreSQL then
+        # aborts one of them and lets the other, the slot's holder, go on.
+        if getattr(error.__cause__, "pgcode", None) in (EXCLUSION_VIOLATION, DEADLOCK_DETECTED):
             raise BookingError("slot_taken") from None
         raise
     return booking

@@ -6,6 +6,18 @@ from django.http import Http404
 from communities.models import Community, Membership
 
 
+def is_pemkot_staff(user) -> bool:
+    """Staff who act for the city: active staff accounts with the "Pemkot staff" group's right
+    to change bookings (superusers have it too). The is_staff flag alone only opens the admin
+    door; it decides nothing."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("bookings.change_booking")
+    )
+
+
 def is_organizer(user, community_id: int) -> bool:
     if not user.is_authenticated:
         return False
@@ -16,13 +28,13 @@ def is_organizer(user, community_id: int) -> bool:
 
 def can_manage_community(user, community: Community) -> bool:
     """Pemkot staff and the community's own organizers."""
-    return user.is_authenticated and (user.is_staff or is_organizer(user, community.pk))
+    return is_pemkot_staff(user) or is_organizer(user, community.pk)
 
 
 def managed_communities(user):
     if not user.is_authenticated:
         return Community.objects.none()
-    if user.is_staff:
+    if is_pemkot_staff(user):
         return Community.objects.all()
     return Community.objects.managed_by(user)
 

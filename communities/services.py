@@ -69,7 +69,7 @@ def community_decline(*, community: Community, actor, reason: str) -> Community:
 
 @transaction.atomic
 def _decide(community: Community, actor, status: str, *, reason: str) -> Community:
-    if not actor.is_staff:
+    if not (actor.is_staff and actor.has_perm("communities.change_community")):
         raise CommunityError("not_allowed", _("Only Pemkot staff verify communities."))
     community = Community.objects.select_for_update().get(pk=community.pk)
     if community.status == status:

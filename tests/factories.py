@@ -11,6 +11,26 @@ from facilities.models import Closure, Facility, OpeningHours
 from haidepok import clock
 
 
+def pemkot_staff_group():
+    """The "Pemkot staff" group of the data migrations; a transactional test flushes the
+    database and leaves no group behind, so it is made again when missing."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from haidepok.admin_site import PEMKOT_STAFF_GROUP
+
+    group = Group.objects.filter(name=PEMKOT_STAFF_GROUP).first()
+    if group is None:
+        importlib.import_module("bookings.migrations.0003_pemkot_staff_group").create_group(
+            apps, None
+        )
+        importlib.import_module("bookings.migrations.0004_notification").grant_staff(apps, None)
+        group = Group.objects.get(name=PEMKOT_STAFF_GROUP)
+    return group
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -26,6 +46,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         """Users have a verified primary address unless built with verified=False."""
         if create and extracted is not False:
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def pemkot_staff(user, create, extracted, **kwargs):
+        """A staff user is Pemkot staff (in the group) unless built with pemkot_staff=False:
+        decisions for the city need the group's permissions, not just the is_staff flag."""
+        if create and user.is_staff and extracted is not False:
+            user.groups.add(pemkot_staff_group())
 
 
 class CommunityFactory(factory.django.DjangoModelFactory):

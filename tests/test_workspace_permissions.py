@@ -143,3 +143,26 @@ def test_bookings_list_shows_contacts_only_of_my_facilities(client, world):
 
     assert world["booking"].reference in page and world["booking"].contact_phone in page
     assert other.reference not in page and "0899 1234 5678" not in page
+
+
+def test_the_staff_flag_alone_decides_nothing(client, world):
+    """An account with is_staff but outside the "Pemkot staff" group (say, a technician
+    given admin access) cannot decide bookings or communities through any entry point."""
+    from bookings import services
+    from bookings.errors import BookingError
+    from communities import services as community_services
+    from communities.models import Community
+
+    technician = UserFactory(is_staff=True, pemkot_staff=False)
+    pending = MembershipFactory(community__status=Community.Status.PENDING).community
+
+    with pytest.raises(BookingError) as refused:
+        services.booking_approve(booking=world["booking"], actor=technician)
+    assert refused.value.code == "not_allowed"
+    with pytest.raises(community_services.CommunityError):
+        community_services.community_verify(community=pending, actor=technician)
+    client.force_login(technician)
+    assert client.get(f"/kelola/booking/{world['booking'].reference}/").status_code == 404
+    assert client.get(f"/kelola/komunitas/{world['community'].slug}/").status_code == 404
+    world["booking"].refresh_from_db()
+    assert world["booking"].status == BookingStatus.REQUESTED
