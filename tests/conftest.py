@@ -98,3 +98,10 @@ def _site_language():
     translation.activate("id")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _no_sign_up_rate_limits(settings):
+    """allauth limits confirmation mails per address in the cache, which outlives a test
+    (and, in Redis, a test run): two tests signing up one address must not share a limit."""
+    settings.ACCOUNT_RATE_LIMITS = False
