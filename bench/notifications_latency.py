@@ -158,7 +158,11 @@ def run(label, facility, people, count, smtp, *, wait_for_mail):
     # Warm up (connections, templates, the SMTP client's host name), and let that mail go out.
     before = len(smtp.received())
     request()
-    smtp.wait_for(before + 1, timeout=smtp.delay + 30)
+    try:
+        smtp.wait_for(before + 1, timeout=smtp.delay + 30)
+    except AssertionError:
+        print("The outbox:", outbox_states(), file=sys.stderr)
+        raise
     before = len(smtp.received())
     started = time.perf_counter()
     latencies = [request() for _ in range(count)]
@@ -168,6 +172,14 @@ def run(label, facility, people, count, smtp, *, wait_for_mail):
         all_mail = time.perf_counter() - started
     delivered = len(smtp.received()) - before
     return label, latencies, all_mail, delivered
+
+
+def outbox_states() -> dict:
+    from django.db.models import Count
+
+    from bookings.models import Notification
+
+    return dict(Notification.objects.values_list("state").annotate(Count("id")))
 
 
 def report(results, options):
@@ -191,6 +203,7 @@ def report(results, options):
             f"{ms(p95):>9} {ms(ordered[-1]):>9} {delivered:>6} "
             f"{(f'{all_mail:.1f} s' if all_mail is not None else '-'):>12}"
         )
+    print(f"\nThe outbox afterwards, rows by state: {outbox_states()}")
     fast, slow, _, in_process = (statistics.median(result[1]) for result in results)
     print()
     print(

@@ -107,7 +107,9 @@ class SmtpSink:
 
     def wait_for(self, count: int, timeout: float = 20) -> list:
         wait_until(
-            lambda: len(self.messages) >= count, timeout, f"{count} mails (got {self.received()})"
+            lambda: len(self.messages) >= count,
+            timeout,
+            f"{count} mails (got {len(self.messages)}: {[m['Subject'] for m in self.received()]})",
         )
         return self.received()
 
