@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
@@ -90,11 +91,21 @@ def notify_transition(booking: Booking, event: BookingEvent) -> list[Notificatio
 
 def approvers(booking: Booking) -> QuerySet:
     """Who decides a request: Pemkot staff, or the organizers of the facility's community, or
-    nobody (an automatic approval)."""
+    nobody (an automatic approval). Pemkot staff are who communities.permissions says:
+    active staff accounts with the right to change bookings (through the "Pemkot staff" group,
+    or as superusers), not every is_staff account."""
     users = get_user_model().objects.filter(is_active=True).order_by("pk")
     approval = booking.facility.approval
     if approval == Facility.Approval.CITY:
-        return users.filter(is_staff=True)
+        may_decide = Permission.objects.filter(
+            content_type__app_label="bookings", codename="change_booking"
+        )
+        return users.filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=may_decide)
+            | Q(user_permissions__in=may_decide),
+            is_staff=True,
+        ).distinct()
     if approval == Facility.Approval.COMMUNITY:
         return users.filter(
             memberships__community_id=booking.facility.community_id,

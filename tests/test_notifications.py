@@ -41,7 +41,8 @@ State = Notification.State
 
 @pytest.fixture
 def people():
-    """A resident, two active Pemkot staff members and one who left."""
+    """A resident, two active Pemkot staff members, one who left, and a staff account that
+    may open the admin but decides nothing (not in the Pemkot staff group)."""
     return {
         "resident": UserFactory(email="siti@example.test", full_name="Siti", language="id"),
         "staff": [
@@ -49,6 +50,7 @@ def people():
             UserFactory(email="staf2@example.test", is_staff=True, language="en"),
         ],
         "former_staff": UserFactory(email="mantan@example.test", is_staff=True, is_active=False),
+        "it_staff": UserFactory(email="it@example.test", is_staff=True, pemkot_staff=False),
     }
 
 
@@ -94,12 +96,18 @@ def calendar_of(message, filename):
 
 
 def test_a_request_to_the_city_tells_the_resident_and_every_active_staff_member(people):
+    superuser = UserFactory(
+        email="admin@example.test", is_staff=True, is_superuser=True, pemkot_staff=False
+    )
     booking = request(Facility.Approval.CITY, people)
 
+    # Those who may decide for the city (the group, or a superuser); not a staff account
+    # without the group's permission, nor one that left.
     assert rows(booking) == {
         (Kind.REQUEST_RECEIVED, "siti@example.test"),
         (Kind.NEW_REQUEST, "staf1@example.test"),
         (Kind.NEW_REQUEST, "staf2@example.test"),
+        (Kind.NEW_REQUEST, superuser.email),
     }
     notification = Notification.objects.get(booking=booking, kind=Kind.REQUEST_RECEIVED)
     assert notification.state == State.PENDING
@@ -113,6 +121,7 @@ def test_a_request_to_the_city_tells_the_resident_and_every_active_staff_member(
         "siti@example.test": "id",
         "staf1@example.test": "id",
         "staf2@example.test": "en",
+        superuser.email: "id",
     }
 
 
