@@ -94,16 +94,7 @@ class FacilityForm(forms.ModelForm):
             "fee",
             "amenities",
             "house_rules",
-            "slot_minutes",
-            "min_slots",
-            "max_slots",
-            "buffer_minutes",
-            "lead_hours",
-            "horizon_days",
-            "max_active_per_user",
-            "cancel_hours",
-            "approval",
-            "closed_on_public_holidays",
+            *Facility.POLICY_FIELDS,
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),

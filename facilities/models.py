@@ -28,6 +28,19 @@ class Facility(models.Model):
         CITY = "city", _("Decided by Pemkot staff")
 
     SLOT_MINUTES_CHOICES = [(15, "15"), (30, "30"), (60, "60"), (120, "120")]
+    # The booking policy, as the editor, the API and the admin show it.
+    POLICY_FIELDS = [
+        "slot_minutes",
+        "min_slots",
+        "max_slots",
+        "buffer_minutes",
+        "lead_hours",
+        "horizon_days",
+        "max_active_per_user",
+        "cancel_hours",
+        "approval",
+        "closed_on_public_holidays",
+    ]
 
     community = models.ForeignKey(
         Community,

@@ -173,18 +173,7 @@ class OpeningHoursSerializer(serializers.Serializer):
 class PolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = Facility
-        fields = [
-            "slot_minutes",
-            "min_slots",
-            "max_slots",
-            "buffer_minutes",
-            "lead_hours",
-            "horizon_days",
-            "max_active_per_user",
-            "cancel_hours",
-            "approval",
-            "closed_on_public_holidays",
-        ]
+        fields = Facility.POLICY_FIELDS
 
 
 class FacilityDetailSerializer(FacilitySerializer):
