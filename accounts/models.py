@@ -33,11 +33,13 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Empty: no preference, the site follows the browser and mails are in Indonesian.
     language = models.CharField(
         _("preferred language"),
         max_length=8,
         choices=settings.LANGUAGES,
-        default=settings.LANGUAGE_CODE,
+        blank=True,
+        default="",
     )
 
     USERNAME_FIELD = "email"

@@ -1,4 +1,4 @@
-"""Use cases of a resident's account: personal API tokens."""
+"""Use cases of a resident's account: personal API tokens, deleting the account."""
 
 import datetime as dt
 import hashlib
@@ -59,3 +59,13 @@ def api_token_touch(token: ApiToken, *, now: dt.datetime | None = None) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+def account_delete(*, user) -> None:
+    """Delete a resident's account. Their upcoming bookings are cancelled first (through the
+    booking service, with the audit trail); past bookings and events stay, anonymous."""
+    from bookings.services import bookings_release_for_departing_resident
+
+    with transaction.atomic():
+        bookings_release_for_departing_resident(user=user)
+        user.delete()

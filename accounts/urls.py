@@ -4,6 +4,7 @@ from accounts import views
 
 urlpatterns = [
     path("profil/", views.profile, name="profile"),
+    path("profil/hapus/", views.account_delete, name="account_delete"),
     path("profil/token/", views.api_token_new, name="api_token_new"),
     path("profil/token/<int:token_id>/cabut/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -1,18 +1,21 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ApiTokenForm
+from accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
 from accounts.models import ApiToken
 
 
-def _profile_page(request, *, form=None, new_key=None, status=200):
+def _profile_page(request, *, form=None, new_key=None, status=200, profile_form=None):
     # Active tokens (no revoked_at) first, on every database.
     tokens = request.user.api_tokens.order_by(
         F("revoked_at").desc(nulls_first=True), "-created_at", "-id"
@@ -20,14 +23,42 @@ def _profile_page(request, *, form=None, new_key=None, status=200):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form or ApiTokenForm(), "tokens": tokens, "new_key": new_key},
+        {
+            "form": form or ApiTokenForm(),
+            "profile_form": profile_form or ProfileForm(instance=request.user),
+            "tokens": tokens,
+            "new_key": new_key,
+        },
         status=status,
     )
 
 
 @login_required
 def profile(request):
-    return _profile_page(request)
+    if request.method != "POST":
+        return _profile_page(request)
+    form = ProfileForm(request.POST, instance=request.user)
+    if not form.is_valid():
+        return _profile_page(request, profile_form=form, status=400)
+    user = form.save()
+    response = redirect("profile")
+    if user.language:
+        # The site follows the preferred language from now on, in this browser too.
+        translation.activate(user.language)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+    messages.success(request, _("Your profile is saved."))
+    return response
+
+
+@login_required
+def account_delete(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.account_delete(user=request.user)
+        logout(request)
+        messages.success(request, _("Your account is deleted. Thank you for using Hai Depok."))
+        return redirect("home")
+    return render(request, "accounts/account_delete.html", {"form": form})
 
 
 @never_cache  # the page shows a new key once: no cache may keep a copy

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import rules
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import SLOT_HOLDING_STATUSES, Booking, BookingEvent, BookingStatus
 from bookings.notifications import notify_transition
 from bookings.permissions import can_decide, can_manage_bookings_of
 from facilities.models import Facility
@@ -180,6 +180,30 @@ def bookings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                 _change(booking, to_status, actor=None, now=now)
                 counts[str(to_status)] += 1
     return counts
+
+
+def bookings_release_for_departing_resident(*, user, now: dt.datetime | None = None) -> int:
+    """A resident deletes their account: their pending and upcoming bookings are cancelled
+    (whatever the cancel deadline: the slot must not stay held by nobody), and the phone
+    numbers they left on bookings are removed. The bookings themselves and their history stay
+    for the audit trail, anonymous once the account is gone. Returns how many were cancelled."""
+    now = now or clock.now()
+    cancelled = 0
+    with transaction.atomic():
+        upcoming = Booking.objects.select_for_update().filter(
+            user=user, status__in=SLOT_HOLDING_STATUSES, end__gt=now
+        )
+        for booking in upcoming:
+            _change(
+                booking,
+                BookingStatus.CANCELLED,
+                actor=user,
+                now=now,
+                reason=str(_("The resident deleted their account.")),
+            )
+            cancelled += 1
+        Booking.objects.filter(user=user).update(contact_phone="")
+    return cancelled
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -68,9 +68,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "haidepok.middleware.PreferredLanguageMiddleware",
     # Records who changed a facility or community (in the admin and in the workspace).
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# The benchmark (bench/run.py, `make bench`) adds a minimal baseline page (/_bench/baseline/)
+# and reports each response's database queries in an X-Bench-Queries header. Never in production.
+BENCHMARK = env_bool("HAIDEPOK_BENCHMARK_BASELINE", default=False)
+if BENCHMARK:
+    MIDDLEWARE.insert(0, "haidepok.views.BenchQueryCountMiddleware")
 
 ROOT_URLCONF = "haidepok.urls"
 WSGI_APPLICATION = "haidepok.wsgi.application"
@@ -195,7 +202,7 @@ USE_TZ = True
 # --- Static and media files -------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
