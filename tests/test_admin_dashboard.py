@@ -129,7 +129,7 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
 
 
 def test_a_staff_member_without_booking_permissions_sees_no_booking_numbers(client):
-    user = UserFactory(is_staff=True)
+    user = UserFactory(is_staff=True, pemkot_staff=False)
     client.force_login(user)
     BookingFactory()
 

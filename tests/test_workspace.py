@@ -372,3 +372,18 @@ def test_organizers_decide_only_where_the_facility_delegates(client, organizer_a
     assert delegated.events.last().actor == organizer
     assert city_booking.status == BookingStatus.REQUESTED
     assert reject.status == BookingStatus.REQUESTED  # a reason is required
+
+
+def test_plain_text_community_mails_are_not_html_escaped(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    community = MembershipFactory(
+        community__name="Warga RT 05 & RW 02", community__status="pending"
+    ).community
+    staff = UserFactory(is_staff=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        community_services.community_verify(community=community, actor=staff)
+
+    assert "Warga RT 05 & RW 02" in mailoutbox[0].subject
+    assert "Warga RT 05 & RW 02" in mailoutbox[0].body
