@@ -126,7 +126,11 @@ class FacilityForm(forms.ModelForm):
 
 
 class OpeningIntervalForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Day"), choices=WEEKDAYS, coerce=int)
+    # An empty first choice: a spare row the organizer did not touch stays unchanged, and
+    # the formset skips it (with a day preselected it would count as filled in).
+    weekday = forms.TypedChoiceField(
+        label=_("Day"), choices=[("", "—"), *WEEKDAYS], coerce=int, empty_value=None
+    )
     opens = forms.TimeField(label=_("Opens"), widget=TimeInput())
     closes = forms.TimeField(label=_("Closes"), widget=TimeInput())
 

@@ -387,3 +387,29 @@ def test_plain_text_community_mails_are_not_html_escaped(
 
     assert "Warga RT 05 & RW 02" in mailoutbox[0].subject
     assert "Warga RT 05 & RW 02" in mailoutbox[0].body
+
+
+def test_spare_rows_of_the_hours_form_left_empty_are_ignored(client, organizer_and_facility):
+    """The page shows two spare rows; sending it with one new row filled in saves that row."""
+    organizer, facility = organizer_and_facility
+    facility.opening_hours.all().delete()
+    client.force_login(organizer)
+    page = client.get(f"/kelola/fasilitas/{facility.slug}/jam/")
+    formset = page.context["formset"]
+    data = {
+        "jam-TOTAL_FORMS": str(formset.total_form_count()),
+        "jam-INITIAL_FORMS": "0",
+        "jam-0-weekday": "0",
+        "jam-0-opens": "08:00",
+        "jam-0-closes": "20:00",
+    }
+    html = page.content.decode()
+    for index in range(1, formset.total_form_count()):
+        # An untouched select sends its first option, as rendered.
+        select = re.search(rf'<select name="jam-{index}-weekday"[^>]*>\s*<option value="([^"]*)"', html)
+        data[f"jam-{index}-weekday"] = select.group(1)
+
+    response = client.post(f"/kelola/fasilitas/{facility.slug}/jam/", data)
+
+    assert response.status_code == 302
+    assert list(facility.opening_hours.values_list("weekday", flat=True)) == [0]
