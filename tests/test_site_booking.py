@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
+from bookings import services
 from bookings.models import Booking, BookingStatus
 from haidepok import clock
 from tests.factories import (
@@ -267,3 +268,28 @@ def test_organizers_and_staff_do_not_see_residents_bookings_on_the_resident_page
     client.force_login(organizer)
 
     assert client.get(f"/booking-saya/{booking.reference}/").status_code == 404
+
+
+def test_my_bookings_pages_use_a_fixed_number_of_queries(
+    client, facility, django_assert_max_num_queries
+):
+    resident = UserFactory()
+    first = BookingFactory(facility=facility, user=resident)
+    client.force_login(resident)
+    with django_assert_max_num_queries(12) as few_list:
+        client.get("/booking-saya/")
+    with django_assert_max_num_queries(12) as few_detail:
+        client.get(f"/booking-saya/{first.reference}/")
+
+    for day in range(1, 15):
+        booking = BookingFactory(
+            facility=facility,
+            user=resident,
+            start=first.start + dt.timedelta(days=day),
+            end=first.end + dt.timedelta(days=day),
+        )
+        services.booking_cancel(booking=booking, actor=resident, reason="Batal")
+    with django_assert_max_num_queries(len(few_list.captured_queries)):
+        client.get("/booking-saya/")
+    with django_assert_max_num_queries(len(few_detail.captured_queries)):
+        client.get(f"/booking-saya/{booking.reference}/")
