@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format clean
+.PHONY: run test bench install lint format clean
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -14,6 +14,11 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Hai Depok at city scale against a minimal Django view (bench/README.md); not part of `make test`.
+# BENCH_ARGS="--scale 0.1 --duration 5" for a smaller, shorter run.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 install: $(STAMP)
 	$(PY) manage.py compile_translations

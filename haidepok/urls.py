@@ -18,5 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.BENCHMARK:
+    urlpatterns.insert(0, path("_bench/baseline/", views.bench_baseline, name="bench_baseline"))
+
 if settings.DEBUG and settings.MEDIA_STORAGE == "local":
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
