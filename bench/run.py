@@ -348,6 +348,28 @@ def make_tokens(count):
     return tokens
 
 
+def holders_query_ms(slug, first_day, days=7):
+    """The database's own time (EXPLAIN ANALYZE, best of 5) for the availability endpoint's
+    bookings query: a figure that the machine's other load hardly moves."""
+    from bookings import rules
+    from bookings.models import Booking
+    from haidepok import clock
+
+    range_start = clock.local_datetime(first_day, dt.time.min)
+    range_end = clock.local_datetime(first_day + dt.timedelta(days=days), dt.time.min)
+    query = Booking.objects.holding_slot().filter(
+        facility__slug=slug,
+        start__gt=range_start - rules.MAX_BLOCKED_SPAN,
+        start__lt=range_end + dt.timedelta(minutes=BUFFER_MINUTES),
+        blocked_until__gt=range_start,
+    )
+    times = []
+    for _ in range(5):
+        plan = query.values_list("start", "blocked_until").explain(analyze=True)
+        times.append(float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1)))
+    return min(times)
+
+
 OVERLAPS_SQL = """
 SELECT count(*) FROM (
   SELECT start, max(blocked_until) OVER (
@@ -626,12 +648,16 @@ def main():
     availability_path = f"/api/v1/facilities/{slug}/availability/?start={week}&days=7"
     try:
         get(stack.url(availability_path))
-        small = run_wrk(wrk, script, stack.url(availability_path), options.duration, 8)
+        small = run_wrk(
+            wrk, script, stack.url(availability_path), options.duration, options.connections
+        )
+        small["sql"] = holders_query_ms(slug, today + dt.timedelta(days=1))
         log(f"availability with {dataset.small} bookings: p50 {small['p50']:.1f} ms")
 
         log(f"loading the other {dataset.bookings - dataset.small} bookings (COPY)")
         load_started = time.monotonic()
         dataset.load_bookings(dataset.small, dataset.bookings)
+        large_sql = holders_query_ms(slug, today + dt.timedelta(days=1))
         connection.close()
         log(f"loaded in {time.monotonic() - load_started:.0f} s")
 
@@ -719,6 +745,10 @@ def main():
     print(
         f"availability p50: {small['p50']:.1f} ms with {dataset.small} bookings, "
         f"{large_p50:.1f} ms with {dataset.bookings}: ratio {large_p50 / small['p50']:.2f}"
+    )
+    print(
+        f"availability bookings query (EXPLAIN ANALYZE, best of 5): {small['sql']:.3f} ms with "
+        f"{dataset.small} bookings, {large_sql:.3f} ms with {dataset.bookings}"
     )
     print(
         "gunicorn worker RSS at the end (MB): "
