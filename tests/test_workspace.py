@@ -406,7 +406,9 @@ def test_spare_rows_of_the_hours_form_left_empty_are_ignored(client, organizer_a
     html = page.content.decode()
     for index in range(1, formset.total_form_count()):
         # An untouched select sends its first option, as rendered.
-        select = re.search(rf'<select name="jam-{index}-weekday"[^>]*>\s*<option value="([^"]*)"', html)
+        select = re.search(
+            rf'<select name="jam-{index}-weekday"[^>]*>\s*<option value="([^"]*)"', html
+        )
         data[f"jam-{index}-weekday"] = select.group(1)
 
     response = client.post(f"/kelola/fasilitas/{facility.slug}/jam/", data)
