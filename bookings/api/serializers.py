@@ -233,6 +233,33 @@ class DaySerializer(serializers.Serializer):
     holiday = serializers.CharField(allow_null=True)
     slots = SlotSerializer(many=True)
 
+    def to_representation(self, day):
+        # The grid is the API's largest answer (up to 31 days of slots): built here directly, in
+        # the shape the fields above declare (and the schema shows), at a fraction of the cost
+        # of a nested serializer per slot (tests/test_api_facilities.py pins the shape).
+        labels = {}
+        slots = []
+        for slot in day.slots:
+            if slot.state not in labels:
+                labels[slot.state] = slot.label
+            slots.append(
+                {
+                    "start": clock.to_local(slot.start).isoformat(),
+                    "end": clock.to_local(slot.end).isoformat(),
+                    "state": str(slot.state),
+                    "label": labels[slot.state],
+                }
+            )
+        return {
+            "date": day.date.isoformat(),
+            "opening_hours": [
+                {"opens": opens.strftime("%H:%M"), "closes": closes.strftime("%H:%M")}
+                for opens, closes in day.opening_hours
+            ],
+            "holiday": None if day.holiday is None else str(day.holiday),
+            "slots": slots,
+        }
+
 
 class ClosureSerializer(serializers.Serializer):
     start = WibDateTimeField()
