@@ -100,6 +100,14 @@ class Booking(models.Model):
         indexes = [
             # A facility's bookings by time: availability, conflicts, calendars.
             models.Index(fields=["facility", "start"], name="booking_facility_start_idx"),
+            # The slot holders of a facility by time, for the availability grid and the conflict
+            # check: without it PostgreSQL combines (status, start) with facility_id and reads
+            # every facility's bookings of the week (make bench, 1M bookings: 2 ms, not 0.05).
+            models.Index(
+                fields=["facility", "start"],
+                condition=models.Q(status__in=SLOT_HOLDING_STATUSES),
+                name="booking_holder_start_idx",
+            ),
             models.Index(fields=["user", "status"], name="booking_user_status_idx"),
             models.Index(fields=["status", "start"], name="booking_status_start_idx"),
         ]
