@@ -57,6 +57,16 @@ class Slot:
     def label(self) -> str:
         return str(SLOT_STATE_LABELS[self.state])
 
+    # For the week on the facility page, which shows a hundred slots and more: formatted here
+    # once, not through the template's date filters (WIB, as the rest of the grid).
+    @property
+    def start_label(self) -> str:
+        return clock.to_local(self.start).strftime("%H.%M")
+
+    @property
+    def start_param(self) -> str:
+        return clock.to_local(self.start).strftime("%Y-%m-%dT%H:%M")
+
 
 @dataclass
 class Day:
