@@ -2,7 +2,6 @@ import datetime as dt
 
 import pytest
 
-from facilities.models import Facility
 from haidepok import clock
 from tests.factories import (
     BookingFactory,
@@ -170,10 +169,6 @@ def test_facility_page_queries_do_not_grow_with_bookings(client, django_assert_m
             )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-01"})
-
-
-def test_kinds_have_labels():
-    assert Facility.Kind.HALL.label
 
 
 def test_the_filters_keep_iso_values_in_date_and_time_inputs(client):
