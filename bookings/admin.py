@@ -378,30 +378,16 @@ class BookingAdmin(admin.ModelAdmin):
         description=_("Reject the selected requests (with a reason)…"), permissions=["change"]
     )
     def reject(self, request, queryset):
-        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
-        form = admin_actions.reason_form(request)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            admin_actions.apply_each(
-                self,
-                request,
-                bookings,
-                lambda booking: services.booking_reject(
-                    booking=booking, actor=request.user, reason=reason
-                ),
-                errors=BookingError,
-                done=lambda count: ngettext(
-                    "%(count)d booking rejected: %(objects)s. The reason is mailed to each resident.",
-                    "%(count)d bookings rejected: %(objects)s. The reason is mailed to each resident.",
-                    count,
-                ),
-                refused=_("%(object)s was not rejected: %(message)s"),
-            )
-            return admin_actions.back_to_object(self, request, bookings)
-        return self._reason_page(
+        return self._decide_with_reason(
             request,
-            bookings,
-            form=form,
+            queryset,
+            service=services.booking_reject,
+            done=lambda count: ngettext(
+                "%(count)d booking rejected: %(objects)s. The reason is mailed to each resident.",
+                "%(count)d bookings rejected: %(objects)s. The reason is mailed to each resident.",
+                count,
+            ),
+            refused=_("%(object)s was not rejected: %(message)s"),
             action="reject",
             to_status=BookingStatus.REJECTED,
             title=_("Reject bookings"),
@@ -416,30 +402,16 @@ class BookingAdmin(admin.ModelAdmin):
         description=_("Cancel the selected bookings (with a reason)…"), permissions=["change"]
     )
     def cancel(self, request, queryset):
-        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
-        form = admin_actions.reason_form(request)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            admin_actions.apply_each(
-                self,
-                request,
-                bookings,
-                lambda booking: services.booking_cancel(
-                    booking=booking, actor=request.user, reason=reason
-                ),
-                errors=BookingError,
-                done=lambda count: ngettext(
-                    "%(count)d booking cancelled: %(objects)s. The reason is mailed to each resident.",
-                    "%(count)d bookings cancelled: %(objects)s. The reason is mailed to each resident.",
-                    count,
-                ),
-                refused=_("%(object)s was not cancelled: %(message)s"),
-            )
-            return admin_actions.back_to_object(self, request, bookings)
-        return self._reason_page(
+        return self._decide_with_reason(
             request,
-            bookings,
-            form=form,
+            queryset,
+            service=services.booking_cancel,
+            done=lambda count: ngettext(
+                "%(count)d booking cancelled: %(objects)s. The reason is mailed to each resident.",
+                "%(count)d bookings cancelled: %(objects)s. The reason is mailed to each resident.",
+                count,
+            ),
+            refused=_("%(object)s was not cancelled: %(message)s"),
             action="cancel",
             to_status=BookingStatus.CANCELLED,
             title=_("Cancel bookings"),
@@ -449,6 +421,25 @@ class BookingAdmin(admin.ModelAdmin):
             ),
             submit_label=_("Cancel the bookings"),
         )
+
+    def _decide_with_reason(self, request, queryset, *, service, done, refused, **page):
+        """An action that needs a reason: first the reason page, then `service` for each
+        booking, with a report per booking that was refused."""
+        bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
+        form = admin_actions.reason_form(request)
+        if not (form.is_bound and form.is_valid()):
+            return self._reason_page(request, bookings, form=form, **page)
+        reason = form.cleaned_data["reason"]
+        admin_actions.apply_each(
+            self,
+            request,
+            bookings,
+            lambda booking: service(booking=booking, actor=request.user, reason=reason),
+            errors=BookingError,
+            done=done,
+            refused=refused,
+        )
+        return admin_actions.back_to_object(self, request, bookings)
 
     @admin.action(description=_("Mark the selected bookings as no-shows"), permissions=["change"])
     def mark_no_show(self, request, queryset):
