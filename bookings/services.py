@@ -135,12 +135,17 @@ def booking_cancel(
         if managing:
             reason = _required(reason)
         else:
-            deadline = booking.start - dt.timedelta(hours=booking.facility.cancel_hours)
-            if now > deadline:
+            if now > resident_cancel_deadline(booking):
                 raise BookingError("cancel_too_late", hours=booking.facility.cancel_hours)
         return _change(
             booking, BookingStatus.CANCELLED, actor=actor, now=now, reason=reason.strip()
         )
+
+
+def resident_cancel_deadline(booking: Booking) -> dt.datetime:
+    """The last moment a resident may cancel their own booking (staff and organizers may
+    cancel any time)."""
+    return booking.start - dt.timedelta(hours=booking.facility.cancel_hours)
 
 
 def booking_mark_no_show(*, booking: Booking, actor, now: dt.datetime | None = None) -> Booking:

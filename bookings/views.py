@@ -143,8 +143,8 @@ def booking_ics(request, reference):
 
 
 def _resident_may_cancel(booking: Booking) -> bool:
-    deadline = booking.start - dt.timedelta(hours=booking.facility.cancel_hours)
-    return booking.holds_slot and clock.now() <= deadline
+    # The page offers the cancel button exactly when the service would accept it.
+    return booking.holds_slot and clock.now() <= services.resident_cancel_deadline(booking)
 
 
 def public_calendar(request):
