@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from bookings import rules
 from bookings.models import Booking
 from facilities.models import Closure, Facility
-from haidepok import clock
+from haidepok import clock, page_cache
 
 MAX_DAYS = 31
 
@@ -81,6 +81,9 @@ class Availability:
     facility: Facility
     days: list[Day]
     closures: list[Closure]
+    # When the clock alone changes a slot's state (a slot becomes past or too soon, a day
+    # opens for booking at midnight): how long the grid may be cached.
+    valid_until: dt.datetime
 
 
 def facility_availability(
@@ -130,7 +133,24 @@ def facility_availability(
             )
             moment += slot
         result.append(entry)
-    return Availability(facility=facility, days=result, closures=calendar.closures)
+    return Availability(
+        facility=facility,
+        days=result,
+        closures=calendar.closures,
+        valid_until=_next_change(facility, result, now),
+    )
+
+
+def _next_change(facility: Facility, days: list[Day], now: dt.datetime) -> dt.datetime:
+    """The first moment after `now` at which `_state` can answer differently for a slot of
+    `days` with nothing else changed: a start (past), a start less the lead time (too soon),
+    or the next midnight in WIB (the booking horizon moves by a day)."""
+    lead = dt.timedelta(hours=facility.lead_hours)
+    changes = [page_cache.next_local_midnight(now)]
+    for day in days:
+        for slot in day.slots:
+            changes.extend(moment for moment in (slot.start - lead, slot.start) if moment > now)
+    return min(changes)
 
 
 def _grid_bounds(calendar: rules.FacilityCalendar) -> tuple[dt.time, dt.time]:

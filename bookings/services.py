@@ -62,7 +62,7 @@ def booking_request(
         with transaction.atomic():
             # One resident's requests queue here, so two at once cannot both pass the
             # per-resident quota. (On SQLite the whole transaction is already serialised.)
-            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            list(get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk"))
             facility = Facility.objects.select_related("community").get(pk=facility.pk)
             rules.check_request(
                 facility=facility, user=user, start=start, end=end, attendees=attendees, now=now
@@ -221,7 +221,7 @@ def _lock(booking: Booking) -> Booking:
     # every new request at the facility wait for the decision (its foreign-key check).
     return (
         Booking.objects.select_for_update(of=("self",))
-        .select_related("facility__community")
+        .select_related("facility__community", "user")  # the user: who is told
         .get(pk=booking.pk)
     )
 

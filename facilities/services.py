@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Community
 from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
 from facilities.photos import process_photo
+from haidepok import page_cache
 
 
 def validate_intervals(intervals: list[tuple[int, dt.time, dt.time]]) -> None:
@@ -42,6 +43,7 @@ def opening_hours_replace(*, facility: Facility, intervals: list[tuple[int, dt.t
         OpeningHours(facility=facility, weekday=weekday, opens=opens, closes=closes)
         for weekday, opens, closes in sorted(intervals)
     )
+    page_cache.catalog_changed()  # bulk_create sends no signal
 
 
 def closure_add(
@@ -92,6 +94,7 @@ def photo_set_cover(*, photo: FacilityPhoto) -> None:
         is_cover=False
     )
     FacilityPhoto.objects.filter(pk=photo.pk).update(is_cover=True)
+    page_cache.catalog_changed()  # update() sends no signal
 
 
 @transaction.atomic
@@ -106,6 +109,7 @@ def photo_move(*, photo: FacilityPhoto, offset: int) -> None:
     for position, item in enumerate(photos):
         if item.position != position:
             FacilityPhoto.objects.filter(pk=item.pk).update(position=position)
+    page_cache.catalog_changed()  # update() sends no signal
 
 
 @transaction.atomic

@@ -1,22 +1,39 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from bookings.availability import facility_availability
 from bookings.selectors import free_between, open_on
 from facilities.forms import CatalogFilterForm
-from facilities.models import Closure
+from facilities.models import Closure, Facility
 from facilities.selectors import published_facilities, search_facilities
-from haidepok import clock
+from haidepok import clock, page_cache
 
 PAGE_SIZE = 12
 
 
 def home(request):
     """The catalog: search, filters (kecamatan, kind, capacity, free on a date and time)."""
-    form = CatalogFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else {}
+    if request.GET.get("time_from") and request.GET.get("time_to"):
+        # "Free then" depends on every booking: rendered each time, in two queries.
+        content = _catalog_content(request.GET)
+    else:
+        parts = (sorted(request.GET.lists()),)
+        content = page_cache.cached(
+            "catalog",
+            parts,
+            lambda: (_catalog_content(request.GET), None),
+        ).content
+    return render(request, "facilities/home.html", {"content": mark_safe(content)})
+
+
+def _catalog_content(params) -> str:
+    form = CatalogFilterForm(params or None)
+    filters = form.filters() if params else {}
     facilities = search_facilities(
         q=filters.get("q", ""),
         kecamatan=filters.get("kecamatan", ""),
@@ -33,38 +50,58 @@ def home(request):
             )
         else:
             facilities = open_on(facilities, day)
-    page = Paginator(facilities, PAGE_SIZE).get_page(request.GET.get("halaman"))
-    query = request.GET.copy()
+    page = Paginator(facilities, PAGE_SIZE).get_page(params.get("halaman"))
+    query = params.copy()
     query.pop("halaman", None)
-    return render(
-        request,
-        "facilities/home.html",
+    # Rendered without the request: no user, no CSRF token can end up in the cache.
+    return render_to_string(
+        "facilities/_catalog_content.html",
         {"form": form, "page": page, "facilities": page.object_list, "query": query.urlencode()},
     )
 
 
 def facility_detail(request, slug):
-    facility = get_object_or_404(published_facilities(), slug=slug)
+    facility = Facility.objects.bookable().filter(slug=slug).values("id", "name").first()
+    if facility is None:
+        raise Http404
     today = clock.local_now().date()
     try:
         week_of = dt.date.fromisoformat(request.GET["minggu"]) if "minggu" in request.GET else today
     except ValueError:
         week_of = today
     monday = week_of - dt.timedelta(days=week_of.weekday())
-    availability = facility_availability(facility, monday, 7)
-    upcoming_closures = (
-        Closure.objects.affecting(facility).filter(end__gt=clock.now()).order_by("start")[:10]
-    )
+    content = page_cache.cached(
+        "facility",
+        (facility["id"], monday),
+        lambda: _facility_content(facility["id"], monday),
+        facility_id=facility["id"],
+    ).content
     return render(
         request,
         "facilities/facility_detail.html",
+        {"facility_name": facility["name"], "content": mark_safe(content)},
+    )
+
+
+def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.datetime]:
+    """The facility page's main part for the week from `monday`, and until when it holds."""
+    facility = published_facilities().get(pk=facility_id)
+    availability = facility_availability(facility, monday, 7)
+    upcoming_closures = list(
+        Closure.objects.affecting(facility).filter(end__gt=clock.now()).order_by("start")[:10]
+    )
+    html = render_to_string(
+        "facilities/_facility_content.html",
         {
             "facility": facility,
             "availability": availability,
-            "today": today,
+            "today": clock.local_now().date(),
             "previous_week": monday - dt.timedelta(days=7),
             "next_week": monday + dt.timedelta(days=7),
             "opening_hours": facility.opening_hours.all(),
             "upcoming_closures": upcoming_closures,
         },
     )
+    # The list of upcoming closures changes when one of them ends.
+    valid_until = min([availability.valid_until, *(closure.end for closure in upcoming_closures)])
+    return html, valid_until

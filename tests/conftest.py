@@ -57,6 +57,17 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_pages_from_earlier_tests():
+    """A test's rollback sends no signal, so pages cached by an earlier test would still look
+    current: a new catalog version (part of every cached page's key) leaves them unread."""
+    from django.core.cache import cache
+
+    from haidepok import page_cache
+
+    cache.delete(page_cache.CATALOG_VERSION)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path):
     """Uploaded photos written by tests land in a folder of their own, not in media/."""
     settings.MEDIA_ROOT = tmp_path / "media"

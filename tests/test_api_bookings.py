@@ -380,6 +380,28 @@ def test_the_list_takes_a_fixed_number_of_queries(
     assert len(response.json()["results"]) == min(bookings, 20)
 
 
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_booking_is_shown_as_its_declared_fields_say(facility, resident, language):
+    from django.utils import translation
+    from rest_framework import serializers
+
+    from bookings import services
+    from bookings.api.serializers import BookingSerializer
+
+    booking = upcoming_booking(facility, resident, organisation="Karang Taruna")
+    services.booking_approve(booking=booking, actor=UserFactory(is_staff=True))
+    services.booking_cancel(booking=booking, actor=resident, reason="Hujan")
+    booking = Booking.objects.select_related("facility").get(pk=booking.pk)
+
+    with translation.override(language):
+        serializer = BookingSerializer(booking)
+        direct = serializer.to_representation(booking)
+        by_fields = serializers.ModelSerializer.to_representation(serializer, booking)
+
+    assert direct == by_fields
+    assert [event["to_status"] for event in direct["events"]] == ["approved", "cancelled"]
+
+
 # --- Detail -------------------------------------------------------------------------------------
 
 

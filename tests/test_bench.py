@@ -61,7 +61,7 @@ def test_bench_runs_at_a_tiny_scale():
         "facility page + week",
         "API availability 7 days",
         "API booking create+cancel",
-        "availability p50:",
+        "availability p50, page cache off:",
         "gunicorn worker RSS",
         "overlapping slot-holding bookings after the run: 0",
     ]:

@@ -219,9 +219,11 @@ def test_rows_are_queued_only_once_the_change_commits(people, django_capture_on_
     with django_capture_on_commit_callbacks() as callbacks:
         request(Facility.Approval.CITY, people)
         assert mail.outbox == []
-    assert len(callbacks) == 1
+    # (The others store new page versions: haidepok/page_cache.py.)
+    publishing = [c for c in callbacks if c.__qualname__.startswith("_publish_on_commit")]
+    assert len(publishing) == 1
 
-    callbacks[0]()  # the commit: tasks run in-process here (no broker in tests)
+    publishing[0]()  # the commit: tasks run in-process here (no broker in tests)
 
     assert sorted(m.to[0] for m in mail.outbox) == [
         "siti@example.test",

@@ -26,6 +26,14 @@ def facility_with_details(slug: str) -> Facility:
         raise Http404 from None
 
 
+def bookable_facility_id(slug: str) -> int:
+    """The id of a bookable facility, or 404: the one query of a cached availability grid."""
+    facility_id = Facility.objects.bookable().filter(slug=slug).values_list("id", flat=True).first()
+    if facility_id is None:
+        raise Http404
+    return facility_id
+
+
 def bookable_facility(slug: str) -> Facility:
     try:
         return Facility.objects.bookable().select_related("community").get(slug=slug)
@@ -54,11 +62,15 @@ def bookings_of(user) -> QuerySet[Booking]:
     return _bookings_with_history().filter(user=user).order_by("-start", "-id")
 
 
-def booking_for(user, reference: str) -> Booking:
+def booking_for(user, reference: str, *, with_history: bool = True) -> Booking:
     """The booking with this reference if `user` may see it: its resident, or whoever manages
     the facility's bookings. Anyone else gets the same 404 as for a reference that does not
-    exist, so references cannot be probed."""
-    booking = _bookings_with_history().filter(reference=normalise_reference(reference)).first()
+    exist, so references cannot be probed. Without its history (events) for a change, whose
+    answer shows the history after it."""
+    bookings = (
+        _bookings_with_history() if with_history else Booking.objects.select_related("facility")
+    )
+    booking = bookings.filter(reference=normalise_reference(reference)).first()
     if booking is None:
         raise Http404
     if booking.user_id != user.pk and not can_manage_bookings_of(user, booking.facility):

@@ -356,6 +356,40 @@ class BookingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, booking):
+        # Every booking answer (create and cancel above all) goes through here: built directly,
+        # in the shape the fields above declare for the schema, without DRF copying and running
+        # a field object per value (tests/test_api_bookings.py checks both give the same).
+        def wib(moment):
+            return None if moment is None else clock.to_local(moment).isoformat()
+
+        return {
+            "reference": booking.reference,
+            "status": booking.status,
+            "status_label": booking.get_status_display(),
+            "facility": booking.facility.slug,
+            "facility_name": booking.facility.name,
+            "start": wib(booking.start),
+            "end": wib(booking.end),
+            "purpose": booking.purpose,
+            "attendees": booking.attendees,
+            "organisation": booking.organisation,
+            "phone": booking.contact_phone,
+            "decision_reason": booking.decision_reason,
+            "created_at": wib(booking.created_at),
+            "decided_at": wib(booking.decided_at),
+            "events": [
+                {
+                    "from_status": event.from_status,
+                    "to_status": event.to_status,
+                    "to_status_label": event.get_to_status_display(),
+                    "reason": event.reason,
+                    "at": wib(event.created_at),
+                }
+                for event in booking.events.all()
+            ],
+        }
+
 
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A stable code: slot_taken, invalid, not_found, ...")

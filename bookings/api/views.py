@@ -3,12 +3,15 @@
 Errors of every kind come out in one shape, built by bookings.api.exceptions.
 """
 
+from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
+from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,7 +31,7 @@ from bookings.api.serializers import (
 from bookings.availability import facility_availability
 from bookings.selectors import open_on
 from facilities.selectors import search_facilities
-from haidepok import clock
+from haidepok import clock, page_cache
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="A malformed request or a refused rule."),
@@ -105,10 +108,28 @@ class FacilityAvailability(APIView):
         the closures in that time."""
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        facility = selectors.bookable_facility(slug)
+        facility_id = selectors.bookable_facility_id(slug)
         first_day = query.validated_data.get("start") or clock.local_now().date()
-        availability = facility_availability(facility, first_day, query.validated_data["days"])
-        return Response(AvailabilitySerializer(availability).data)
+        days = query.validated_data["days"]
+
+        def render():
+            facility = selectors.bookable_facility(slug)
+            availability = facility_availability(facility, first_day, days)
+            content = JSONRenderer().render(AvailabilitySerializer(availability).data)
+            return content.decode(), availability.valid_until
+
+        grid = page_cache.cached(
+            "api-availability", (facility_id, first_day, days), render, facility_id=facility_id
+        )
+        # Conditional GET: a client that has this grid gets a 304 without a body.
+        etag = f'"{grid.etag}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(grid.content, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = "no-cache"  # may be kept, but asked again each time
+        return response
 
 
 class BookingListCreate(generics.ListAPIView):
@@ -171,7 +192,7 @@ class BookingCancel(APIView):
     def post(self, request, reference):
         """Cancel a booking: its resident until the facility's cancel deadline; the facility's
         organizers and Pemkot staff any time, with a reason."""
-        booking = selectors.booking_for(request.user, reference)
+        booking = selectors.booking_for(request.user, reference, with_history=False)
         form = CancelSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         booking = services.booking_cancel(

@@ -1,0 +1,35 @@
+"""What the public pages show changes: new page versions (haidepok/page_cache.py).
+
+A booking changes its facility's pages; anything else they show (a facility's details, photos,
+opening hours, closures, its community) is rarer and changes the catalog's version, which every
+cached page carries. Bulk writes that send no signal (QuerySet.update, bulk_create) call
+page_cache themselves.
+"""
+
+from django.db.models.signals import post_delete, post_save
+
+from bookings.models import Booking
+from communities.models import Community
+from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
+from haidepok import page_cache
+
+
+def booking_saved_or_deleted(sender, instance, **kwargs):
+    page_cache.facility_changed(instance.facility_id)
+
+
+def catalog_data_saved_or_deleted(sender, instance, **kwargs):
+    page_cache.catalog_changed()
+
+
+def connect():
+    for signal, name in ((post_save, "save"), (post_delete, "delete")):
+        signal.connect(
+            booking_saved_or_deleted, sender=Booking, dispatch_uid=f"page-cache-booking-{name}"
+        )
+        for model in (Facility, FacilityPhoto, OpeningHours, Closure, Community):
+            signal.connect(
+                catalog_data_saved_or_deleted,
+                sender=model,
+                dispatch_uid=f"page-cache-{model._meta.label_lower}-{name}",
+            )
