@@ -19,7 +19,7 @@ PAGE_SIZE = 12
 def home(request):
     """The catalog: search, filters (kecamatan, kind, capacity, free on a date and time)."""
     if request.GET.get("time_from") and request.GET.get("time_to"):
-        # "Free then" depends on every booking: rendered each time, in two queries.
+        # "Free then" depends on every booking of every facility: rendered each time.
         content = _catalog_content(request.GET)
     else:
         parts = (sorted(request.GET.lists()),)

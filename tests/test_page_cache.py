@@ -189,3 +189,17 @@ def test_pages_are_served_and_bookings_taken_while_the_cache_is_down(client, day
     assert booking.pk
     assert states(grid("balai", day))["09:00"] == "taken"
     assert client.get(f"/fasilitas/balai/?minggu={day.isoformat()}").status_code == 200
+
+
+def test_with_the_page_cache_off_every_request_reads_the_database(
+    day, settings, django_assert_max_num_queries
+):
+    settings.PAGE_CACHE = False
+    facility = open_facility(slug="balai")
+    grid("balai", day)
+    with django_assert_max_num_queries(5) as queries:
+        assert states(grid("balai", day))["09:00"] == "free"
+    assert len(queries) > 1
+
+    request_booking(facility, at(day, 9), at(day, 10), now=clock.now())
+    assert states(grid("balai", day))["09:00"] == "taken"
