@@ -87,10 +87,7 @@ def booking_calendar(request):
     if facility is None:
         raise Http404
     today = clock.local_now().date()
-    try:
-        week_of = dt.date.fromisoformat(request.GET["minggu"]) if "minggu" in request.GET else today
-    except ValueError:
-        week_of = today
+    week_of = clock.day_from_query(request.GET.get("minggu"), today)
     monday = week_of - dt.timedelta(days=week_of.weekday())
     start = clock.local_datetime(monday, dt.time.min)
     bookings = (

@@ -27,7 +27,7 @@ from haidepok import clock
 MAX_BLOCKED_SPAN = dt.timedelta(days=2)
 
 # Outside these years a request is refused before any date arithmetic is done on it.
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+EARLIEST_YEAR, LATEST_YEAR = clock.EARLIEST_YEAR, clock.LATEST_YEAR
 
 
 # The holidays package names holidays in the server's locale unless told otherwise.

@@ -69,10 +69,7 @@ def monday_of(day: dt.date) -> dt.date:
 
 
 def parse_day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return clock.day_from_query(text, None)
 
 
 def calendar_for(facility: Facility, query, *, today: dt.date | None = None) -> StaffCalendar:

@@ -151,14 +151,7 @@ def public_calendar(request):
     """Transparency: the approved events of a day, city-wide or for one facility, with their
     purpose and organisation and never a resident's name or phone."""
     today = clock.local_now().date()
-    try:
-        day = (
-            dt.date.fromisoformat(request.GET.get("tanggal", ""))
-            if request.GET.get("tanggal")
-            else today
-        )
-    except ValueError:
-        day = today
+    day = clock.day_from_query(request.GET.get("tanggal"), today)
     facilities = published_facilities()
     facility = None
     if slug := request.GET.get("fasilitas"):

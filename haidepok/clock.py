@@ -33,6 +33,23 @@ def as_wib(moment: dt.datetime) -> dt.datetime:
     return moment
 
 
+# The years a booking can have. A date outside them, typed into a query string, is not used:
+# one week later or two days earlier would overflow the date type at its ends.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+
+
+def day_from_query(text: str | None, default: dt.date | None) -> dt.date | None:
+    """The date (YYYY-MM-DD) a page was asked for in its query string, or `default` when none
+    was given, it is not a date, or its year is outside EARLIEST_YEAR..LATEST_YEAR."""
+    try:
+        day = dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return default
+    if day is None or not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return default
+    return day
+
+
 def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:
     """The aware moment of a wall-clock time on a day in Depok."""
     return dt.datetime.combine(day, time, tzinfo=WIB)

@@ -7,6 +7,7 @@ rules refuse them too (in_past, beyond_horizon) before any date arithmetic could
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from bookings import rules
 from bookings.errors import BookingError
@@ -15,6 +16,7 @@ from tests.factories import (
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
     open_facility,
+    organizer_of,
     wib,
 )
 
@@ -74,3 +76,42 @@ def test_the_site_booking_form_answers_a_date_in_year_one_without_a_500(client):
 
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "1999-12-31", "3000-01-01", "9999-12-31", "x"])
+def test_a_facility_page_for_a_week_at_the_edge_of_the_calendar_shows_this_week(client, week):
+    open_facility(slug="balai")
+
+    response = client.get("/fasilitas/balai/", {"minggu": week})
+
+    assert response.status_code == 200
+    today = clock.local_now().date()
+    monday = today - dt.timedelta(days=today.weekday())
+    assert f"?minggu={(monday + dt.timedelta(days=7)).isoformat()}" in response.content.decode()
+
+
+def test_the_last_week_a_booking_can_have_is_shown(client):
+    open_facility(slug="balai")
+
+    response = client.get("/fasilitas/balai/", {"minggu": "2999-12-31"})
+
+    assert response.status_code == 200
+    assert "?minggu=2999-12-23" in response.content.decode()  # the week before it
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_calendars_asked_for_a_day_at_the_edge_of_the_calendar_show_today(client, day):
+    facility = open_facility(slug="balai")
+    today = clock.local_now().date()
+
+    public = client.get(reverse("public_calendar"), {"tanggal": day})
+    client.force_login(organizer_of(facility))
+    organizer = client.get(reverse("manage_booking_calendar"), {"minggu": day})
+    client.force_login(UserFactory(is_staff=True))
+    staff_url = reverse("admin:facilities_facility_calendar", args=[facility.pk])
+    staff_day = client.get(staff_url, {"day": day})
+    staff_week = client.get(staff_url, {"week": day})
+
+    for response in (public, organizer, staff_day, staff_week):
+        assert response.status_code == 200
+    assert today.isoformat() in public.content.decode()
