@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -14,19 +14,23 @@ from facilities.selectors import published_facilities, search_facilities
 from haidepok import clock, page_cache
 
 PAGE_SIZE = 12
+CATALOG_PARAMETERS = [*CatalogFilterForm.base_fields, "halaman"]
 
 
 def home(request):
     """The catalog: search, filters (kecamatan, kind, capacity, free on a date and time)."""
-    if request.GET.get("time_from") and request.GET.get("time_to"):
+    # Only the catalog's own parameters: a link shared with tracking parameters (fbclid, utm_*)
+    # is the same page, and the same cached fragment.
+    params = QueryDict(mutable=True)
+    for name in CATALOG_PARAMETERS:
+        if name in request.GET:
+            params.setlist(name, request.GET.getlist(name))
+    if params.get("time_from") and params.get("time_to"):
         # "Free then" depends on every booking of every facility: rendered each time.
-        content = _catalog_content(request.GET)
+        content = _catalog_content(params)
     else:
-        parts = (sorted(request.GET.lists()),)
         content = page_cache.cached(
-            "catalog",
-            parts,
-            lambda: (_catalog_content(request.GET), None),
+            "catalog", (sorted(params.lists()),), lambda: (_catalog_content(params), None)
         ).content
     return render(request, "facilities/home.html", {"content": mark_safe(content)})
 

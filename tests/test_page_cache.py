@@ -203,3 +203,18 @@ def test_with_the_page_cache_off_every_request_reads_the_database(
 
     request_booking(facility, at(day, 9), at(day, 10), now=clock.now())
     assert states(grid("balai", day))["09:00"] == "taken"
+
+
+def test_tracking_parameters_share_the_catalog_s_cached_page(client, django_assert_num_queries):
+    open_facility(name="Balai Rakyat Beji", kecamatan="beji")
+    first = client.get("/", {"kecamatan": "beji"})
+
+    with django_assert_num_queries(0):
+        shared = client.get("/", {"kecamatan": "beji", "fbclid": "IwAR3x", "utm_source": "wa"})
+
+    def main(response):
+        html = response.content.decode()
+        return html[html.index("<main") : html.index("</main>")]
+
+    assert main(shared) == main(first)
+    assert "fbclid" not in main(shared)  # not carried into the pagination links
