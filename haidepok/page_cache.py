@@ -1,5 +1,5 @@
-"""Rendered parts of the public pages, kept in the cache (Redis in production) and dropped the
-moment what they show changes.
+"""Rendered parts of the public pages, kept in the cache (Redis: settings.PAGE_CACHE is off
+without it) and dropped the moment what they show changes.
 
 Every fragment is kept with the versions of what it shows, and served only while they are
 current: the catalog's version (a facility, a photo, a community, opening hours or a closure

@@ -283,9 +283,10 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-# Rendered parts of the public pages, kept in CACHES (haidepok/page_cache.py). Off only to
-# measure the pages without it (bench/run.py).
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# Rendered parts of the public pages, kept in CACHES (haidepok/page_cache.py). It needs a cache
+# that every process shares: without Redis each process would keep pages that another one's
+# change made stale. PAGE_CACHE=false also measures the pages without it (bench/run.py).
+PAGE_CACHE = env_bool("PAGE_CACHE", bool(REDIS_URL))
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

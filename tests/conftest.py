@@ -57,13 +57,16 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
-def _no_cached_pages_from_earlier_tests():
-    """A test's rollback sends no signal, so pages cached by an earlier test would still look
-    current: a new catalog version (part of every cached page's key) leaves them unread."""
+def _page_cache_on_and_fresh(settings):
+    """The page cache is on in every test, also without Redis (one process: the in-memory
+    cache is shared by all it runs). A test's rollback sends no signal, so pages cached by an
+    earlier test would still look current: a new catalog version, which every cached page
+    carries, leaves them unread."""
     from django.core.cache import cache
 
     from haidepok import page_cache
 
+    settings.PAGE_CACHE = True
     cache.delete(page_cache.CATALOG_VERSION)
 
 

@@ -12,6 +12,7 @@ print(json.dumps({
     "ENGINE": settings.DATABASES["default"]["ENGINE"],
     "NAME": str(settings.DATABASES["default"]["NAME"]),
     "EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
+    "PAGE_CACHE": settings.PAGE_CACHE,
     "BROKER": settings.CELERY_BROKER_URL,
     "EMAIL_BACKEND": settings.EMAIL_BACKEND,
     "LANGUAGE_CODE": settings.LANGUAGE_CODE,
@@ -39,6 +40,7 @@ def test_with_nothing_set_the_site_runs_embedded(django_process, tmp_path):
     assert values["NAME"].endswith("db.sqlite3")
     assert values["EAGER"] is True
     assert values["BROKER"] == "memory://"
+    assert values["PAGE_CACHE"] is False  # the in-memory cache is not shared between processes
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
     assert values["LANGUAGE_CODE"] == "id"
     assert values["LANGUAGES"] == ["id", "en"]
@@ -60,6 +62,7 @@ def test_services_are_configured_from_their_urls(django_process):
     assert values["NAME"] == "haidepok"
     assert values["EAGER"] is False
     assert values["BROKER"] == "redis://cache.internal:6379/0"
+    assert values["PAGE_CACHE"] is True
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from bookings.models import Booking, BookingEvent
 from communities.models import Community, Membership
 from facilities.models import Facility, OpeningHours
-from haidepok import clock
+from haidepok import clock, page_cache
 from haidepok.admin_site import PEMKOT_STAFF_GROUP
 
 User = get_user_model()
@@ -381,6 +381,7 @@ class Command(BaseCommand):
         communities = self._communities(users)
         facilities = self._facilities(communities)
         self._bookings(facilities, users)
+        page_cache.catalog_changed()  # the bulk inserts above send no model signal
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
         for email, password, _name, role in USERS:
             self.stdout.write(f"  {role:<10} {email:<28} {password}")
