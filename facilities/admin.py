@@ -25,11 +25,20 @@ class OpeningHoursInline(admin.TabularInline):
     extra = 0
 
 
+# Photos are uploaded in the organizers' workspace (facilities.services.photo_add), where each
+# is checked to be a real image and stripped of its location; here they are only captioned,
+# ordered or removed.
+PHOTO_FILES = ["image", "thumbnail"]
+
+
 class FacilityPhotoInline(admin.TabularInline):
     model = FacilityPhoto
     extra = 0
     fields = ["preview", "image", "thumbnail", "alt_text", "position", "is_cover"]
-    readonly_fields = ["preview"]
+    readonly_fields = ["preview", *PHOTO_FILES]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
     @admin.display(description=_("preview"))
     def preview(self, photo):
@@ -119,6 +128,10 @@ class FacilityPhotoAdmin(admin.ModelAdmin):
     list_display = ["facility", "alt_text", "position", "is_cover"]
     list_select_related = ["facility"]
     autocomplete_fields = ["facility"]
+    readonly_fields = PHOTO_FILES
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(OpeningHours)

@@ -14,6 +14,7 @@ from PIL import Image
 
 from accounts.services import api_token_create
 from bookings import services
+from facilities.models import FacilityPhoto
 from facilities.services import photo_add
 from tests.factories import (
     BookingFactory,
@@ -104,3 +105,16 @@ def test_every_project_model_is_registered():
             if model._meta.label in {"communities.Invitation"}:
                 continue  # an organizer's invitation: seen and managed in the workspace
             assert model._meta.label in registered, model._meta.label
+
+
+def test_photos_are_not_uploaded_in_the_admin_where_they_would_skip_the_checks(admin_client, world):
+    # Uploads go through facilities.services.photo_add (a real image, no location metadata).
+    photo = FacilityPhoto.objects.get()
+
+    assert admin_client.get("/admin/facilities/facilityphoto/add/").status_code == 403
+    change = admin_client.get(f"/admin/facilities/facilityphoto/{photo.pk}/change/")
+    facility = admin_client.get(f"/admin/facilities/facility/{photo.facility_id}/change/")
+
+    for page in (change, facility):
+        assert page.status_code == 200
+        assert 'type="file"' not in page.content.decode()
