@@ -78,6 +78,30 @@ class FacilityAdmin(ReadOnlyHistoryAdmin):
     autocomplete_fields = ["community"]
     inlines = [OpeningHoursInline, ClosureInline, FacilityPhotoInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # As in the organizers' editor (facilities/manage.py): new settings, hours or closures
+        # may leave upcoming bookings outside them, and someone must decide on each.
+        from bookings.selectors import bookings_broken_by_policy
+
+        broken = bookings_broken_by_policy(form.instance)
+        if broken:
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    ngettext(
+                        "%(count)d upcoming booking no longer fits the new settings.",
+                        "%(count)d upcoming bookings no longer fit the new settings.",
+                        len(broken),
+                    )
+                    % {"count": len(broken)},
+                    reverse("manage_facility_conflicts", args=[form.instance.slug]),
+                    _("Decide on each (keep, or cancel with a reason)"),
+                ),
+                messages.WARNING,
+            )
+
     @admin.display(description=_("calendar"))
     def calendar_link(self, facility):
         return format_html('<a href="{}">{}</a>', calendar_url(facility.pk), _("Calendar"))

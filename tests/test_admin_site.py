@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
+from django.urls import reverse
 from PIL import Image
 
 from accounts.services import api_token_create
@@ -118,3 +119,51 @@ def test_photos_are_not_uploaded_in_the_admin_where_they_would_skip_the_checks(a
     for page in (change, facility):
         assert page.status_code == 200
         assert 'type="file"' not in page.content.decode()
+
+
+def change_form_data(page) -> dict:
+    """What the admin's change form would send back unchanged, inlines included."""
+
+    def values(form):
+        data = {}
+        for bound in form:
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            widget = bound.field.widget
+            if hasattr(widget, "widgets"):  # a split date and time: name_0, name_1
+                for index, part in enumerate(widget.decompress(value)):
+                    data[f"{bound.html_name}_{index}"] = text(part)
+            elif isinstance(value, (list, tuple)):
+                data[bound.html_name] = [text(v) for v in value]
+            else:
+                data[bound.html_name] = text(value)
+        return data
+
+    def text(value):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    data = values(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(values(formset.management_form))
+        for form in formset.forms:
+            data.update(values(form))
+    return data
+
+
+def test_a_facility_edited_in_the_admin_names_the_bookings_it_no_longer_allows(admin_client, world):
+    booking = world  # approved, two hours long
+    facility = booking.facility
+    page = admin_client.get(f"/admin/facilities/facility/{facility.pk}/change/")
+    data = change_form_data(page)
+    data["max_slots"] = "1"  # one-hour bookings at most from now on
+
+    response = admin_client.post(
+        f"/admin/facilities/facility/{facility.pk}/change/", data, follow=True
+    )
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("1 booking mendatang" in text or "1 upcoming booking" in text for text in shown)
+    assert reverse("manage_facility_conflicts", args=[facility.slug]) in " ".join(shown)
