@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from bookings import notifications, services
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
-from bookings.models import Booking, BookingEvent, BookingStatus, Notification
+from bookings.models import Booking, BookingEvent, BookingStatus, KeptConflict, Notification
 from facilities.models import Closure
 from haidepok import admin_actions, clock
 from haidepok.dashboard import OVERDUE_AFTER
@@ -497,6 +497,22 @@ class BookingEventAdmin(admin.ModelAdmin):
     list_select_related = ["booking", "actor"]
     search_fields = ["booking__reference", "reason"]
     readonly_fields = ["booking", "actor", "from_status", "to_status", "reason", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(KeptConflict)
+class KeptConflictAdmin(admin.ModelAdmin):
+    """Decisions made on the organizers' "bookings to review" page (facilities/manage.py)."""
+
+    list_display = ["booking", "rules", "decided_by", "decided_at"]
+    list_select_related = ["booking", "decided_by"]
+    search_fields = ["booking__reference"]
+    readonly_fields = ["booking", "rules", "decided_by", "decided_at"]
 
     def has_add_permission(self, request):
         return False

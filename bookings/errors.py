@@ -28,6 +28,7 @@ MESSAGES = {
     "cancel_too_late": _("Bookings can be cancelled up to %(hours)s hours before the start."),
     "not_allowed": _("You are not allowed to do this."),
     "not_started": _("A no-show can only be recorded once the booking has started."),
+    "nothing_to_keep": _("This booking fits the facility's settings: there is nothing to keep."),
 }
 
 # Which input each rule is about, so a form shows the message next to the right field.

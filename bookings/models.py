@@ -168,6 +168,35 @@ class BookingEvent(models.Model):
         return f"{self.booking}: {self.from_status or '∅'} → {self.to_status}"
 
 
+class KeptConflict(models.Model):
+    """A booking that its facility's new settings (policy, hours, closures) no longer allow, and
+    that an organizer or Pemkot staff decided to keep. It leaves the list of bookings to review
+    for the rules it broke then; a later change that breaks another rule brings it back."""
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="kept")
+    rules = models.CharField(
+        _("rules it breaks"), max_length=300, help_text=_("Codes, comma-separated.")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("kept by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("kept at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("booking kept despite new settings")
+        verbose_name_plural = _("bookings kept despite new settings")
+
+    def __str__(self):
+        return f"{self.booking}: {self.rules}"
+
+    def covers(self, codes) -> bool:
+        return set(codes) <= set(self.rules.split(","))
+
+
 class NotificationKind(models.TextChoices):
     # To the resident who made the booking.
     REQUEST_RECEIVED = "request_received", _("Request received")

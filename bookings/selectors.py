@@ -66,12 +66,13 @@ def open_on(facilities: QuerySet[Facility], day: dt.date):
 def bookings_broken_by_policy(facility: Facility, *, now: dt.datetime | None = None):
     """Upcoming slot-holding bookings that the facility's current policy, hours or closures
     no longer allow, each with what it now breaks. Organizers decide on each (keep, or
-    cancel with a reason); nothing is changed here."""
+    cancel with a reason); nothing is changed here. A booking kept for the rules it breaks
+    is not listed again unless it breaks another one."""
     now = now or clock.now()
     upcoming = list(
         Booking.objects.holding_slot()
         .filter(facility=facility, start__gt=now)
-        .select_related("user")
+        .select_related("user", "kept")
         .order_by("start")
     )
     if not upcoming:
@@ -82,6 +83,7 @@ def bookings_broken_by_policy(facility: Facility, *, now: dt.datetime | None = N
     broken = []
     for booking in upcoming:
         violations = rules.policy_violations(facility, calendar, booking.start, booking.end)
-        if violations:
+        kept = getattr(booking, "kept", None)
+        if violations and not (kept and kept.covers(v.code for v in violations)):
             broken.append((booking, violations))
     return broken

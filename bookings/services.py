@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings import rules
 from bookings.errors import BookingError
-from bookings.models import SLOT_HOLDING_STATUSES, Booking, BookingEvent, BookingStatus
+from bookings.models import (
+    SLOT_HOLDING_STATUSES,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    KeptConflict,
+)
 from bookings.notifications import notify_transition
 from bookings.permissions import can_decide, can_manage_bookings_of
 from facilities.models import Facility
@@ -140,6 +146,34 @@ def booking_cancel(
         return _change(
             booking, BookingStatus.CANCELLED, actor=actor, now=now, reason=reason.strip()
         )
+
+
+def booking_keep_despite_policy(*, booking: Booking, actor) -> KeptConflict:
+    """Keep a booking that the facility's current settings no longer allow (it stays valid),
+    recording which rules it breaks, so that it leaves the list to review. Its organizers and
+    Pemkot staff decide; a booking that breaks nothing has nothing to keep."""
+    with transaction.atomic():
+        booking = _lock(booking)
+        if not can_manage_bookings_of(actor, booking.facility):
+            raise BookingError("not_allowed")
+        if booking.status not in SLOT_HOLDING_STATUSES:
+            raise BookingError(
+                "invalid_transition",
+                status=BookingStatus(booking.status).label,
+                action=_("kept"),
+            )
+        calendar = rules.FacilityCalendar.load(booking.facility, booking.start, booking.end)
+        violations = rules.policy_violations(booking.facility, calendar, booking.start, booking.end)
+        if not violations:
+            raise BookingError("nothing_to_keep")
+        kept, _created = KeptConflict.objects.update_or_create(
+            booking=booking,
+            defaults={
+                "rules": ",".join(sorted({v.code for v in violations})),
+                "decided_by": actor,
+            },
+        )
+        return kept
 
 
 def resident_cancel_deadline(booking: Booking) -> dt.datetime:

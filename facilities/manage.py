@@ -207,14 +207,19 @@ def facility_conflicts(request, slug):
         )
         reason = request.POST.get("reason", "")
         try:
-            with transaction.atomic():
-                booking_services.booking_cancel(booking=booking, actor=request.user, reason=reason)
+            if request.POST.get("action") == "keep":
+                booking_services.booking_keep_despite_policy(booking=booking, actor=request.user)
+                done = _("Booking %(reference)s kept.")
+            else:
+                with transaction.atomic():
+                    booking_services.booking_cancel(
+                        booking=booking, actor=request.user, reason=reason
+                    )
+                done = _("Booking %(reference)s cancelled.")
         except BookingError as error:
             messages.error(request, f"{booking.reference}: {error.message}")
         else:
-            messages.success(
-                request, _("Booking %(reference)s cancelled.") % {"reference": booking.reference}
-            )
+            messages.success(request, done % {"reference": booking.reference})
         return redirect("manage_facility_conflicts", slug=facility.slug)
     return render(
         request,

@@ -15,6 +15,7 @@ from PIL import Image
 
 from accounts.services import api_token_create
 from bookings import services
+from bookings.models import KeptConflict
 from facilities.models import FacilityPhoto
 from facilities.services import photo_add
 from tests.factories import (
@@ -50,6 +51,7 @@ def world(admin_user):
     ClosureFactory(facility=None)
     photo_add(facility=booking.facility, upload=png_upload(), alt_text="Tampak depan")
     api_token_create(user=booking.user, name="Kalender")
+    KeptConflict.objects.create(booking=booking, rules="too_long", decided_by=admin_user)
     Group.objects.get_or_create(name="Pemkot staff")
     UserFactory()
     return booking

@@ -17,6 +17,7 @@ from tests.factories import (
     MembershipFactory,
     OpeningHoursFactory,
     UserFactory,
+    organizer_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +284,75 @@ def test_policy_change_conflicts_for_length_and_grid(client, organizer_and_facil
     assert [(booking, [v.code for v in violations]) for booking, violations in conflicts] == [
         (long_one, ["too_long"])
     ]
+
+
+def test_a_kept_booking_leaves_the_list_until_it_breaks_another_rule(
+    client, organizer_and_facility
+):
+    from bookings import services
+    from bookings.errors import BookingError
+    from facilities.services import closure_add
+
+    organizer, facility = organizer_and_facility
+    monday = dt.date(2027, 3, 1)
+    long_one = BookingFactory(
+        facility=facility,
+        start=clock.local_datetime(monday, dt.time(8)),
+        end=clock.local_datetime(monday, dt.time(12)),
+    )
+    client.force_login(organizer)
+    client.post(
+        f"/kelola/fasilitas/{facility.slug}/",
+        {**FACILITY_FORM, "max_slots": "2", "slug": facility.slug},
+    )
+    url = f"/kelola/fasilitas/{facility.slug}/konflik/"
+    assert 'name="action" value="keep"' in client.get(url).content.decode()
+
+    client.post(url, {"reference": long_one.reference, "action": "keep"})
+
+    assert client.get(url).context["conflicts"] == []
+    long_one.refresh_from_db()
+    assert long_one.status == BookingStatus.REQUESTED  # kept, untouched
+    assert (long_one.kept.rules, long_one.kept.decided_by) == ("too_long", organizer)
+
+    # A later change that breaks another rule puts it back on the list.
+    closure_add(
+        facility=facility,
+        start=clock.local_datetime(monday, dt.time(10)),
+        end=clock.local_datetime(monday, dt.time(11)),
+        reason="Perbaikan listrik",
+    )
+    conflicts = client.get(url).context["conflicts"]
+    assert [(b, [v.code for v in violations]) for b, violations in conflicts] == [
+        (long_one, ["too_long", "closed"])
+    ]
+
+    # Only who manages the facility keeps a booking, and only one that breaks something.
+    with pytest.raises(BookingError) as refused:
+        services.booking_keep_despite_policy(booking=long_one, actor=UserFactory())
+    assert refused.value.codes == ["not_allowed"]
+    fitting = BookingFactory(
+        facility=facility,
+        start=clock.local_datetime(monday, dt.time(14)),
+        end=clock.local_datetime(monday, dt.time(15)),
+    )
+    with pytest.raises(BookingError) as refused:
+        services.booking_keep_despite_policy(booking=fitting, actor=organizer)
+    assert refused.value.codes == ["nothing_to_keep"]
+
+
+def test_an_organizer_of_another_community_cannot_keep_a_booking(client, organizer_and_facility):
+    _organizer, facility = organizer_and_facility
+    booking = BookingFactory(facility=facility)
+    client.force_login(organizer_of(FacilityFactory()))
+
+    response = client.post(
+        f"/kelola/fasilitas/{facility.slug}/konflik/",
+        {"reference": booking.reference, "action": "keep"},
+    )
+
+    assert response.status_code == 404
+    assert not hasattr(booking, "kept")
 
 
 def test_photos_upload_reorder_cover_delete(client, organizer_and_facility):
