@@ -265,20 +265,27 @@ def test_changing_hours_under_bookings_lists_the_conflicts_and_loses_nothing(
     assert evening.events.last().reason == "Jam buka berubah"
 
 
-def test_policy_change_conflicts_for_length_and_grid(client, organizer_and_facility):
-    organizer, facility = organizer_and_facility
-    monday = dt.date(2027, 3, 1)
+MONDAY = dt.date(2027, 3, 1)
+
+
+def four_hours_then_two_at_most(client, organizer, facility):
+    """A four-hour booking, then the organizer allows two hours at most: a conflict."""
     long_one = BookingFactory(
         facility=facility,
-        start=clock.local_datetime(monday, dt.time(8)),
-        end=clock.local_datetime(monday, dt.time(12)),
+        start=clock.local_datetime(MONDAY, dt.time(8)),
+        end=clock.local_datetime(MONDAY, dt.time(12)),
     )
     client.force_login(organizer)
-
     client.post(
         f"/kelola/fasilitas/{facility.slug}/",
         {**FACILITY_FORM, "max_slots": "2", "slug": facility.slug},
     )
+    return long_one
+
+
+def test_policy_change_conflicts_for_length_and_grid(client, organizer_and_facility):
+    organizer, facility = organizer_and_facility
+    long_one = four_hours_then_two_at_most(client, organizer, facility)
 
     conflicts = client.get(f"/kelola/fasilitas/{facility.slug}/konflik/").context["conflicts"]
     assert [(booking, [v.code for v in violations]) for booking, violations in conflicts] == [
@@ -294,17 +301,7 @@ def test_a_kept_booking_leaves_the_list_until_it_breaks_another_rule(
     from facilities.services import closure_add
 
     organizer, facility = organizer_and_facility
-    monday = dt.date(2027, 3, 1)
-    long_one = BookingFactory(
-        facility=facility,
-        start=clock.local_datetime(monday, dt.time(8)),
-        end=clock.local_datetime(monday, dt.time(12)),
-    )
-    client.force_login(organizer)
-    client.post(
-        f"/kelola/fasilitas/{facility.slug}/",
-        {**FACILITY_FORM, "max_slots": "2", "slug": facility.slug},
-    )
+    long_one = four_hours_then_two_at_most(client, organizer, facility)
     url = f"/kelola/fasilitas/{facility.slug}/konflik/"
     assert 'name="action" value="keep"' in client.get(url).content.decode()
 
@@ -318,8 +315,8 @@ def test_a_kept_booking_leaves_the_list_until_it_breaks_another_rule(
     # A later change that breaks another rule puts it back on the list.
     closure_add(
         facility=facility,
-        start=clock.local_datetime(monday, dt.time(10)),
-        end=clock.local_datetime(monday, dt.time(11)),
+        start=clock.local_datetime(MONDAY, dt.time(10)),
+        end=clock.local_datetime(MONDAY, dt.time(11)),
         reason="Perbaikan listrik",
     )
     conflicts = client.get(url).context["conflicts"]
@@ -333,8 +330,8 @@ def test_a_kept_booking_leaves_the_list_until_it_breaks_another_rule(
     assert refused.value.codes == ["not_allowed"]
     fitting = BookingFactory(
         facility=facility,
-        start=clock.local_datetime(monday, dt.time(14)),
-        end=clock.local_datetime(monday, dt.time(15)),
+        start=clock.local_datetime(MONDAY, dt.time(14)),
+        end=clock.local_datetime(MONDAY, dt.time(15)),
     )
     with pytest.raises(BookingError) as refused:
         services.booking_keep_despite_policy(booking=fitting, actor=organizer)
