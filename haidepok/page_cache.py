@@ -34,6 +34,9 @@ from haidepok import clock
 logger = logging.getLogger(__name__)
 
 MAX_AGE = dt.timedelta(minutes=10)
+# Part of every fragment's key: a release that changes Fragment, or what a page puts in one,
+# raises it, so that no process reads what an older release stored.
+FORMAT = 1
 CATALOG_VERSION = "page-version:catalog"
 
 
@@ -88,7 +91,8 @@ def cached(
         return Fragment(content, _etag(content), None, clock.now(), clock.now())
     now = clock.now()
     signature = repr((name, parts, translation.get_language()))
-    key = f"page:{name}:{hashlib.blake2b(signature.encode(), digest_size=16).hexdigest()}"
+    digest = hashlib.blake2b(signature.encode(), digest_size=16).hexdigest()
+    key = f"page:{FORMAT}:{name}:{digest}"
     version_keys = [CATALOG_VERSION]
     if facility_id is not None:
         version_keys.append(facility_version_key(facility_id))
