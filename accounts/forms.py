@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
+from haidepok.fields import PhoneField
 
 
 class ApiTokenForm(forms.Form):
@@ -14,14 +15,7 @@ class ApiTokenForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
-    phone = forms.RegexField(
-        label=_("Phone"),
-        required=False,
-        regex=r"^\+?[0-9][0-9 ()-]{6,24}$",
-        max_length=32,
-        error_messages={"invalid": _("Enter a phone number, e.g. 0812 3456 7890.")},
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    phone = PhoneField(required=False)
 
     language = forms.ChoiceField(
         label=_("Preferred language"),

@@ -55,6 +55,22 @@ def main():
         token = tokens[index]
         creates, cancels, statuses = [], [], {}
         j = 0
+
+        def send(what, path, body, latencies):
+            """POST and count the answer as `what <status>`; None when the connection failed
+            (counted as an error, and a new connection opened for the next request)."""
+            nonlocal conn
+            try:
+                status, data, micros = request(conn, path, body, token)
+            except (OSError, http.client.HTTPException):
+                statuses["error"] = statuses.get("error", 0) + 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                return None
+            latencies.append(micros)
+            statuses[f"{what} {status}"] = statuses.get(f"{what} {status}", 0) + 1
+            return status, data
+
         while time.monotonic() < deadline:
             facility, start, end = slot(j * threads_count + index)
             j += 1
@@ -66,29 +82,11 @@ def main():
                 "attendees": 10,
                 "phone": "081234567890",
             }
-            try:
-                status, data, micros = request(conn, "/api/v1/bookings/", body, token)
-            except (OSError, http.client.HTTPException):
-                statuses["error"] = statuses.get("error", 0) + 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            created = send("create", "/api/v1/bookings/", body, creates)
+            if created is None or created[0] != 201:
                 continue
-            creates.append(micros)
-            statuses[f"create {status}"] = statuses.get(f"create {status}", 0) + 1
-            if status != 201:
-                continue
-            reference = json.loads(data)["reference"]
-            try:
-                status, _, micros = request(
-                    conn, f"/api/v1/bookings/{reference}/cancel/", {}, token
-                )
-            except (OSError, http.client.HTTPException):
-                statuses["error"] = statuses.get("error", 0) + 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            cancels.append(micros)
-            statuses[f"cancel {status}"] = statuses.get(f"cancel {status}", 0) + 1
+            reference = json.loads(created[1])["reference"]
+            send("cancel", f"/api/v1/bookings/{reference}/cancel/", {}, cancels)
         with lock:
             results["create"] += creates
             results["cancel"] += cancels

@@ -115,6 +115,10 @@ def ensure_wrk():
 
 
 def recreate_database(pg_url, name):
+    drop_database(pg_url, name, create_again=True)
+
+
+def drop_database(pg_url, name, create_again=False):
     import psycopg2
 
     conn = psycopg2.connect(f"{pg_url}/postgres")
@@ -124,20 +128,8 @@ def recreate_database(pg_url, name):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
         )
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def drop_database(pg_url, name):
-    import psycopg2
-
-    conn = psycopg2.connect(f"{pg_url}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
-        )
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if create_again:
+            cursor.execute(f'CREATE DATABASE "{name}"')
     conn.close()
 
 
@@ -654,7 +646,6 @@ def main():
     # The availability grid at two sizes is measured without the page cache, on a second
     # gunicorn: it is the database's part of the grid that must not grow with the table.
     uncached = Stack(dict(production, PAGE_CACHE="false"), options.workers, folder, celery=False)
-    uncached.start()
     script = folder / "bench.lua"
     script.write_text(WRK_SCRIPT)
     today = dataset.today
@@ -663,6 +654,7 @@ def main():
     week = (today + dt.timedelta(days=1)).isoformat()
     availability_path = f"/api/v1/facilities/{slug}/availability/?start={week}&days=7"
     try:
+        uncached.start()
         # Every worker warm (templates compiled, connection open) before the first figure.
         run_wrk(wrk, script, uncached.url(availability_path), 1, options.connections)
         small = run_wrk(

@@ -490,35 +490,34 @@ class BookingAdmin(admin.ModelAdmin):
         )
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Records written by the services (the audit trail, kept conflicts): read here, never
+    added or edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(BookingEvent)
-class BookingEventAdmin(admin.ModelAdmin):
+class BookingEventAdmin(RecordAdmin):
     list_display = ["booking", "from_status", "to_status", "actor", "created_at"]
     list_filter = ["to_status"]
     list_select_related = ["booking", "actor"]
     search_fields = ["booking__reference", "reason"]
     readonly_fields = ["booking", "actor", "from_status", "to_status", "reason", "created_at"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(KeptConflict)
-class KeptConflictAdmin(admin.ModelAdmin):
+class KeptConflictAdmin(RecordAdmin):
     """Decisions made on the organizers' "bookings to review" page (facilities/manage.py)."""
 
     list_display = ["booking", "rules", "decided_by", "decided_at"]
     list_select_related = ["booking", "decided_by"]
     search_fields = ["booking__reference"]
     readonly_fields = ["booking", "rules", "decided_by", "decided_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # --- The outbox (bookings.notifications) ------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from bookings import rules
 from bookings.models import Booking
 from facilities.models import Closure, Facility
-from haidepok import clock, page_cache
+from haidepok import clock
 
 MAX_DAYS = 31
 
@@ -146,7 +146,7 @@ def _next_change(facility: Facility, days: list[Day], now: dt.datetime) -> dt.da
     `days` with nothing else changed: a start (past), a start less the lead time (too soon),
     or the next midnight in WIB (the booking horizon moves by a day)."""
     lead = dt.timedelta(hours=facility.lead_hours)
-    changes = [page_cache.next_local_midnight(now)]
+    changes = [clock.next_local_midnight(now)]
     for day in days:
         for slot in day.slots:
             changes.extend(moment for moment in (slot.start - lead, slot.start) if moment > now)

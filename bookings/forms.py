@@ -10,6 +10,7 @@ from bookings.availability import grid_floor
 from bookings.models import Booking
 from facilities.models import Facility
 from haidepok import clock
+from haidepok.fields import PhoneField
 from haidepok.widgets import DateInput
 
 
@@ -59,13 +60,7 @@ class BookingRequestForm(forms.Form):
         required=False,
         max_length=Booking._meta.get_field("organisation").max_length,
     )
-    phone = forms.RegexField(
-        label=_("Contact phone"),
-        regex=r"^\+?[0-9][0-9 ()-]{6,24}$",
-        max_length=32,
-        error_messages={"invalid": _("Enter a phone number, e.g. 0812 3456 7890.")},
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
+    phone = PhoneField(label=_("Contact phone"))
     agree = forms.BooleanField(
         label=_("I have read and agree to the house rules."),
         error_messages={"required": _("Please agree to the house rules to book.")},

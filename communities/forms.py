@@ -2,18 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
-
-PHONE = forms.RegexField(
-    regex=r"^\+?[0-9][0-9 ()-]{6,24}$",
-    max_length=32,
-    label=_("Phone"),
-    error_messages={"invalid": _("Enter a phone number, e.g. 0812 3456 7890.")},
-    widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-)
+from haidepok.fields import PhoneField
 
 
 class CommunityRegistrationForm(forms.ModelForm):
-    phone = PHONE
+    phone = PhoneField()
 
     class Meta:
         model = Community

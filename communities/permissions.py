@@ -26,11 +26,6 @@ def is_organizer(user, community_id: int) -> bool:
     ).exists()
 
 
-def can_manage_community(user, community: Community) -> bool:
-    """Pemkot staff and the community's own organizers."""
-    return is_pemkot_staff(user) or is_organizer(user, community.pk)
-
-
 def managed_communities(user):
     if not user.is_authenticated:
         return Community.objects.none()

@@ -53,3 +53,9 @@ def day_from_query(text: str | None, default: dt.date | None) -> dt.date | None:
 def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:
     """The aware moment of a wall-clock time on a day in Depok."""
     return dt.datetime.combine(day, time, tzinfo=WIB)
+
+
+def next_local_midnight(moment: dt.datetime) -> dt.datetime:
+    """When the WIB date changes next after `moment`."""
+    tomorrow = to_local(moment).date() + dt.timedelta(days=1)
+    return local_datetime(tomorrow, dt.time.min)

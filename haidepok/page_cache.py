@@ -142,9 +142,3 @@ def _start_version(key: str) -> str:
     moment, so read back the one kept)."""
     cache.add(key, uuid.uuid4().hex, timeout=None)
     return cache.get(key)
-
-
-def next_local_midnight(now: dt.datetime) -> dt.datetime:
-    """When the WIB date changes next: what is bookable and what "today" is change then."""
-    tomorrow = clock.to_local(now).date() + dt.timedelta(days=1)
-    return clock.local_datetime(tomorrow, dt.time.min)
