@@ -26,6 +26,11 @@ def is_organizer(user, community_id: int) -> bool:
     ).exists()
 
 
+def can_verify_communities(user) -> bool:
+    """Pemkot staff with the right to change communities (the group's, or a superuser's)."""
+    return user.is_staff and user.has_perm("communities.change_community")
+
+
 def managed_communities(user):
     if not user.is_authenticated:
         return Community.objects.none()

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Invitation, Membership
+from communities.permissions import can_verify_communities
 from haidepok import clock
 from haidepok.links import absolute_url
 from haidepok.mail import send_templated_mail
@@ -69,7 +70,7 @@ def community_decline(*, community: Community, actor, reason: str) -> Community:
 
 @transaction.atomic
 def _decide(community: Community, actor, status: str, *, reason: str) -> Community:
-    if not (actor.is_staff and actor.has_perm("communities.change_community")):
+    if not can_verify_communities(actor):
         raise CommunityError("not_allowed", _("Only Pemkot staff verify communities."))
     community = Community.objects.select_for_update().get(pk=community.pk)
     if community.status == status:
