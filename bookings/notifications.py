@@ -39,6 +39,7 @@ from bookings.models import (
     NotificationState,
 )
 from communities.models import Membership
+from communities.permissions import is_pemkot_staff
 from facilities.models import Facility
 from haidepok import clock
 from haidepok.links import absolute_url
@@ -301,7 +302,7 @@ def _context(notification: Notification) -> dict:
     }
     if notification.kind == Kind.NEW_REQUEST:
         # Staff decide in the admin, organizers in their workspace.
-        if recipient is not None and recipient.is_staff:
+        if recipient is not None and is_pemkot_staff(recipient):
             context["decide_url"] = absolute_url("admin:bookings_booking_change", booking.pk)
         else:
             context["decide_url"] = absolute_url("manage_booking", reference=booking.reference)
@@ -317,7 +318,7 @@ def _cancelled_by(booking: Booking, event: BookingEvent | None) -> str:
         return ""
     if actor.pk == booking.user_id:
         return "resident"
-    return "staff" if actor.is_staff else "organizer"
+    return "staff" if is_pemkot_staff(actor) else "organizer"
 
 
 def _attachments(notification: Notification) -> tuple[Attachment, ...]:

@@ -428,6 +428,29 @@ def test_approvers_get_a_link_to_decide_staff_in_the_admin_organizers_in_their_w
     assert "1 Maret 2027" in mail_to("staf1@example.test").subject
 
 
+def test_an_organizer_with_an_admin_login_but_not_pemkot_staff_decides_in_the_workspace(
+    people,
+):
+    # is_staff opens the admin; deciding there takes the Pemkot staff group's permission.
+    facility = open_facility(approval=Facility.Approval.COMMUNITY)
+    organizer = organizer_of(
+        facility, user=UserFactory(email="ketua@example.test", is_staff=True, pemkot_staff=False)
+    )
+    booking = request_booking(facility, START, END, now=NOW)
+    send_all()
+
+    workspace_link = f"http://127.0.0.1:8000/kelola/booking/{booking.reference}/"
+    assert workspace_link in mail_to(organizer.email).body
+    assert "/admin/" not in mail_to(organizer.email).body
+
+    mail.outbox.clear()
+    services.booking_cancel(booking=booking, actor=organizer, reason="Atap bocor", now=NOW)
+    send_all()
+    cancelled = mail_to(booking.user.email).body
+    assert f"Pengelola {facility.community.name} telah membatalkan" in cancelled
+    assert "Pemkot" not in cancelled
+
+
 def test_the_reminder_mail(people):
     booking = approved_booking(people)
     notifications.create_reminders(now=START - dt.timedelta(hours=20))
