@@ -9,8 +9,8 @@ from django.utils.safestring import mark_safe
 from bookings.availability import facility_availability
 from bookings.selectors import free_between, open_on
 from facilities.forms import CatalogFilterForm
-from facilities.models import Closure, Facility
-from facilities.selectors import published_facilities, search_facilities
+from facilities.models import Closure
+from facilities.selectors import bookable_facility_name, published_facilities, search_facilities
 from haidepok import clock, page_cache
 
 PAGE_SIZE = 12
@@ -65,7 +65,7 @@ def _catalog_content(params) -> str:
 
 
 def facility_detail(request, slug):
-    facility = Facility.objects.bookable().filter(slug=slug).values("id", "name").first()
+    facility = bookable_facility_name(slug)
     if facility is None:
         raise Http404
     today = clock.local_now().date()

@@ -11,7 +11,7 @@ from bookings.models import Booking, BookingEvent
 from bookings.permissions import can_manage_bookings_of
 from bookings.references import normalise_reference
 from facilities.models import Facility, OpeningHours
-from facilities.selectors import published_facilities
+from facilities.selectors import bookable_facility_name, published_facilities
 
 
 def facility_with_details(slug: str) -> Facility:
@@ -28,10 +28,10 @@ def facility_with_details(slug: str) -> Facility:
 
 def bookable_facility_id(slug: str) -> int:
     """The id of a bookable facility, or 404: the one query of a cached availability grid."""
-    facility_id = Facility.objects.bookable().filter(slug=slug).values_list("id", flat=True).first()
-    if facility_id is None:
+    facility = bookable_facility_name(slug)
+    if facility is None:
         raise Http404
-    return facility_id
+    return facility["id"]
 
 
 def bookable_facility(slug: str) -> Facility:
