@@ -2,7 +2,9 @@
 
 PUBLISH is the file a resident downloads; REQUEST is the invitation sent with an approval and
 CANCEL the matching cancellation (RFC 5546). All three share the booking's UID, so a calendar
-program updates or removes the one event it already has.
+program updates or removes the one event it already has. Times are in WIB (TZID=Asia/Jakarta),
+and the file defines that time zone in a VTIMEZONE component, as RFC 5545 requires of every
+TZID it uses: a calendar program that does not know the name still places the event right.
 """
 
 from email.utils import parseaddr
@@ -57,4 +59,6 @@ def booking_calendar(booking: Booking, *, method: str = "PUBLISH") -> bytes:
             attendee.params["partstat"] = vText("ACCEPTED")
             event.add("attendee", attendee, encode=0)
     calendar.add_component(event)
+    # Built from the zoneinfo data (WIB: +07:00, no daylight saving), placed before the event.
+    calendar.add_missing_timezones()
     return calendar.to_ical()
