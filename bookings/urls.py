@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import manage, views
+from bookings import views, workspace
 
 urlpatterns = [
     path("fasilitas/<slug:slug>/pesan/", views.booking_new, name="booking_new"),
@@ -14,12 +14,12 @@ urlpatterns = [
 # The organizer workspace's booking pages.
 
 urlpatterns += [
-    path("kelola/booking/", manage.booking_list, name="manage_bookings"),
-    path("kelola/booking/kalender/", manage.booking_calendar, name="manage_booking_calendar"),
-    path("kelola/booking/<str:reference>/", manage.booking_manage, name="manage_booking"),
+    path("kelola/booking/", workspace.booking_list, name="manage_bookings"),
+    path("kelola/booking/kalender/", workspace.booking_calendar, name="manage_booking_calendar"),
+    path("kelola/booking/<str:reference>/", workspace.booking_manage, name="manage_booking"),
     path(
         "kelola/booking/<str:reference>/putuskan/",
-        manage.booking_decide,
+        workspace.booking_decide,
         name="manage_booking_decide",
     ),
 ]

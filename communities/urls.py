@@ -1,7 +1,7 @@
 from django.urls import path
 
 from communities import views
-from facilities import manage
+from facilities import workspace
 
 urlpatterns = [
     path("kelola/", views.workspace, name="workspace"),
@@ -15,37 +15,41 @@ urlpatterns = [
     path("kelola/undangan/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path(
         "kelola/komunitas/<slug:community_slug>/fasilitas-baru/",
-        manage.facility_create,
+        workspace.facility_create,
         name="manage_facility_create",
     ),
-    path("kelola/fasilitas/<slug:slug>/", manage.facility_edit, name="manage_facility"),
-    path("kelola/fasilitas/<slug:slug>/jam/", manage.facility_hours, name="manage_facility_hours"),
+    path("kelola/fasilitas/<slug:slug>/", workspace.facility_edit, name="manage_facility"),
+    path(
+        "kelola/fasilitas/<slug:slug>/jam/", workspace.facility_hours, name="manage_facility_hours"
+    ),
     path(
         "kelola/fasilitas/<slug:slug>/penutupan/",
-        manage.facility_closures,
+        workspace.facility_closures,
         name="manage_facility_closures",
     ),
     path(
         "kelola/fasilitas/<slug:slug>/penutupan/<int:closure_id>/hapus/",
-        manage.closure_delete,
+        workspace.closure_delete,
         name="manage_closure_delete",
     ),
     path(
-        "kelola/fasilitas/<slug:slug>/foto/", manage.facility_photos, name="manage_facility_photos"
+        "kelola/fasilitas/<slug:slug>/foto/",
+        workspace.facility_photos,
+        name="manage_facility_photos",
     ),
     path(
         "kelola/fasilitas/<slug:slug>/foto/<int:photo_id>/",
-        manage.photo_action,
+        workspace.photo_action,
         name="manage_photo_action",
     ),
     path(
         "kelola/fasilitas/<slug:slug>/terbit/",
-        manage.facility_publish,
+        workspace.facility_publish,
         name="manage_facility_publish",
     ),
     path(
         "kelola/fasilitas/<slug:slug>/konflik/",
-        manage.facility_conflicts,
+        workspace.facility_conflicts,
         name="manage_facility_conflicts",
     ),
 ]
