@@ -525,12 +525,13 @@ class KeptConflictAdmin(RecordAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    """What was sent to whom about which booking, and what could not be: failed rows are
-    resent from here. Rows are written and updated by the outbox only, never by hand."""
+    """What was sent to whom about which booking, community or invitation, and what could
+    not be: failed rows are resent from here; withdrawn rows (no longer true when their turn
+    came) say why. Rows are written and updated by the outbox only, never by hand."""
 
     list_display = [
         "created_at",
-        "booking",
+        "about",
         "kind",
         "channel",
         "address",
@@ -538,12 +539,15 @@ class NotificationAdmin(admin.ModelAdmin):
         "state",
         "attempts",
         "sent_at",
+        "note",
     ]
     list_filter = ["state", "kind", "channel"]
-    list_select_related = ["booking"]
-    search_fields = ["booking__reference", "address"]
+    list_select_related = ["booking", "community", "invitation__community"]
+    search_fields = ["booking__reference", "community__name", "invitation__email", "address"]
     fields = [
         "booking",
+        "community",
+        "invitation",
         "event",
         "kind",
         "channel",
@@ -563,6 +567,16 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("about"))
+    def about(self, notification):
+        return notification.about
+
+    @admin.display(description=_("last error"))
+    def note(self, notification):
+        """Why it failed or was withdrawn, in short."""
+        text = notification.last_error
+        return text if len(text) <= 80 else text[:79] + "…"
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -2,6 +2,10 @@
 
 A channel knows two things: where it reaches a user (`address_of`) and how to deliver a
 rendered message there (`send`, which raises when delivery fails, so the outbox retries).
+Delivery is at least once: a worker that dies after the channel took a message sends it again.
+Each message therefore carries a `message_id`, the same on every attempt of one notification,
+so that a duplicate is recognisable (email puts it in the Message-ID header; another channel
+passes it to its provider as an idempotency key where the provider has one).
 Email is the only channel today. A WhatsApp or SMS channel is a class with the same two
 methods (reaching `user.phone` through a provider's API, sending `message.text`), added to
 CHANNELS and to ENABLED_CHANNELS; every notification is then written once per enabled channel.
@@ -34,6 +38,11 @@ class Message:
     text: str
     html: str = ""
     attachments: tuple[Attachment, ...] = field(default=())
+    # Stable for one notification across attempts, e.g. "<notification-12@haidepok.local>".
+    message_id: str = ""
+    # More addresses of the same message, next to the row's own (a community's organizers,
+    # with its contact address); a channel that reaches one person per message ignores them.
+    also_to: tuple[str, ...] = ()
 
 
 class Channel(Protocol):
@@ -59,7 +68,8 @@ class EmailChannel:
             subject=message.subject,
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[to],
+            to=[to, *message.also_to],
+            headers={"Message-ID": message.message_id} if message.message_id else None,
         )
         if message.html:
             email.attach_alternative(message.html, "text/html")

@@ -198,15 +198,35 @@ class KeptConflict(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    # To the resident who made the booking.
+    # About a booking, to the resident who made it.
     REQUEST_RECEIVED = "request_received", _("Request received")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
     REMINDER = "reminder", _("Reminder")
     EXPIRED = "expired", _("Expired")
-    # To those who decide: Pemkot staff or the facility's organizers.
+    # About a booking, to those who decide: Pemkot staff or the facility's organizers.
     NEW_REQUEST = "new_request", _("New request to decide")
+    # About a community, to its contact address and its organizers: Pemkot's decision.
+    COMMUNITY_VERIFIED = "community_verified", _("Community verified")
+    COMMUNITY_DECLINED = "community_declined", _("Community declined")
+    # About an invitation, to the invited address.
+    INVITATION = "invitation", _("Organizer invitation")
+
+
+# What each kind of notification is about: exactly this one of booking, community and
+# invitation is set on its row (a constraint of Notification).
+BOOKING_KINDS = (
+    NotificationKind.REQUEST_RECEIVED,
+    NotificationKind.APPROVED,
+    NotificationKind.REJECTED,
+    NotificationKind.CANCELLED,
+    NotificationKind.REMINDER,
+    NotificationKind.EXPIRED,
+    NotificationKind.NEW_REQUEST,
+)
+COMMUNITY_KINDS = (NotificationKind.COMMUNITY_VERIFIED, NotificationKind.COMMUNITY_DECLINED)
+INVITATION_KINDS = (NotificationKind.INVITATION,)
 
 
 class NotificationState(models.TextChoices):
@@ -214,22 +234,47 @@ class NotificationState(models.TextChoices):
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # Final: by the time it was to be sent it was no longer true (the booking was cancelled,
+    # the decision reversed) or its recipient deleted their account. last_error says why.
+    WITHDRAWN = "withdrawn", _("No longer sent")
 
 
 class Notification(models.Model):
-    """One message to one person about one booking: the outbox.
+    """One message to one address about one booking, community or invitation: the outbox.
 
-    Rows are written in the transaction that changes the booking, so a committed change always
+    Rows are written in the transaction that makes the change, so a committed change always
     has its notifications, and a rolled-back one has none. Workers send them afterwards
-    (bookings.notifications), each row at most once at a time: a worker claims a row by moving
-    it from pending to sending in one conditional UPDATE.
+    (bookings.outbox), each row at most once at a time: a worker claims a row by moving it
+    from pending to sending in one conditional UPDATE. Delivery is at least once: a worker
+    killed after the SMTP server took a mail sends it again, with the same Message-ID.
     """
 
     Kind = NotificationKind
     State = NotificationState
 
     booking = models.ForeignKey(
-        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="notifications"
+        Booking,
+        verbose_name=_("booking"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    invitation = models.ForeignKey(
+        "communities.Invitation",
+        verbose_name=_("invitation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     # The change that caused it (none for a reminder): who cancelled, and why.
     event = models.ForeignKey(
@@ -243,6 +288,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     # The name of a channel in bookings.channels ("email"; later perhaps "whatsapp", "sms").
     channel = models.CharField(_("channel"), max_length=20, default="email")
+    # None for an address without an account (a community's contact address, an invitation),
+    # and once the recipient deleted their account.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
@@ -251,8 +298,9 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
     )
-    # Where the channel reaches the recipient (an email address), as it was when written.
-    address = models.CharField(_("address"), max_length=254)
+    # Where the channel reaches the recipient (an email address), as it was when written;
+    # erased (empty) when the recipient deletes their account.
+    address = models.CharField(_("address"), max_length=254, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     state = models.CharField(
         _("state"),
@@ -261,6 +309,7 @@ class Notification(models.Model):
         default=NotificationState.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Why the last attempt failed, or why the row was withdrawn.
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Not before this moment (a retry waiting out its back-off); none means at once.
@@ -281,6 +330,32 @@ class Notification(models.Model):
                 condition=models.Q(kind__in=NotificationKind.values),
                 name="notification_kind_valid",
             ),
+            # A row is about exactly the one thing its kind names.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind__in=BOOKING_KINDS,
+                        booking__isnull=False,
+                        community__isnull=True,
+                        invitation__isnull=True,
+                    )
+                    | models.Q(
+                        kind__in=COMMUNITY_KINDS,
+                        booking__isnull=True,
+                        community__isnull=False,
+                        invitation__isnull=True,
+                        event__isnull=True,
+                    )
+                    | models.Q(
+                        kind__in=INVITATION_KINDS,
+                        booking__isnull=True,
+                        community__isnull=True,
+                        invitation__isnull=False,
+                        event__isnull=True,
+                    )
+                ),
+                name="notification_subject_matches_kind",
+            ),
             # Beat may look for due reminders while another beat run is at it: the database,
             # not a check in Python, makes sure a booking is reminded once (per channel).
             models.UniqueConstraint(
@@ -292,7 +367,14 @@ class Notification(models.Model):
         indexes = [
             # The sweep's question, every minute: which rows are still pending, oldest first.
             models.Index(fields=["state", "created_at"], name="notification_state_created_idx"),
+            # A departing resident's question: which rows went to my addresses.
+            models.Index(fields=["address"], name="notification_address_idx"),
         ]
 
     def __str__(self):
-        return f"{self.booking} {self.kind} → {self.address} ({self.state})"
+        return f"{self.about} {self.kind} → {self.address or '—'} ({self.state})"
+
+    @property
+    def about(self):
+        """What the notification is about: its booking, community or invitation."""
+        return self.booking or self.community or self.invitation

@@ -1,35 +1,18 @@
-"""Booking notifications: an outbox that never loses a mail and never sends one twice.
+"""What each change tells whom: the use cases that write the outbox's rows (bookings.outbox).
 
-1. Writing. Each change of a booking's status writes its notifications as rows
-   (`notify_transition`, called by the booking services in the change's own transaction), so a
-   committed change always has them and a rolled-back one has none.
-2. Queueing. Once the transaction commits, one Celery task per row is queued (`publish`). When
-   the broker is down the request still succeeds: the failure is logged, the rows stay pending.
-3. Sending. A worker claims a row with one conditional UPDATE (pending -> sending), so two
-   workers never send the same row, renders it in the recipient's language and hands it to its
-   channel (`deliver`). A failure puts the row back to pending with an exponential back-off;
-   after the last attempt it is failed, for staff to see and resend in the admin (`resend`).
-4. Sweeping. Every minute beat re-queues pending rows older than a minute (queued while the
-   broker was down, or lost) and takes back rows stuck in "sending" (a worker killed mid-send),
-   `sweep`. Beat also writes the reminders the day before a booking (`create_reminders`).
+Every function here runs inside the transaction of its change and queues the rows it writes
+once that commits. The rows are sent by the workers (bookings.outbox.delivery), re-queued by
+beat's sweep (bookings.outbox.sweeping), and resent by staff from the admin (`resend`).
 """
 
 import datetime as dt
-import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from kombu.exceptions import OperationalError as BrokerError
 
-from bookings.channels import ENABLED_CHANNELS, Attachment, Message, get_channel
-from bookings.ics import booking_calendar
 from bookings.models import (
     Booking,
     BookingEvent,
@@ -38,13 +21,11 @@ from bookings.models import (
     NotificationKind,
     NotificationState,
 )
-from communities.models import Membership
-from communities.permissions import is_pemkot_staff
+from bookings.outbox import rows
+from bookings.outbox.delivery import publish
+from communities.models import Community, Invitation, Membership
 from facilities.models import Facility
 from haidepok import clock
-from haidepok.links import absolute_url
-
-logger = logging.getLogger(__name__)
 
 Kind = NotificationKind
 State = NotificationState
@@ -59,22 +40,15 @@ RESIDENT_KINDS = {
     BookingStatus.EXPIRED: Kind.EXPIRED,
 }
 
-# A row still pending after this long was not queued (broker down at commit) or its message
-# was lost: the sweep queues it again.
-SWEEP_GRACE = dt.timedelta(minutes=1)
-# Once queued by the sweep, a row is not queued again before this, so that a long worker
-# outage does not pile up one message per row per minute.
-REQUEUE_AFTER = dt.timedelta(minutes=10)
-# A row in "sending" for longer than this belongs to a worker that died: sending takes at
-# most EMAIL_TIMEOUT (20 s by default) per connection attempt.
-STALE_AFTER = dt.timedelta(minutes=10)
-# Rows queued by one sweep, at most; the next sweep takes the rest.
-SWEEP_BATCH = 500
 # Reminders go out about a day ahead.
 REMINDER_AHEAD = dt.timedelta(hours=24)
 
+# Rows not sent yet: a departing resident's are withdrawn. ("sending" is in a worker's hands,
+# past recall; its address is erased all the same, so a retry withdraws it.)
+UNSENT = (State.PENDING, State.FAILED)
 
-# --- 1. Writing -------------------------------------------------------------------------------
+
+# --- Bookings ---------------------------------------------------------------------------------
 
 
 def notify_transition(booking: Booking, event: BookingEvent) -> list[Notification]:
@@ -83,10 +57,12 @@ def notify_transition(booking: Booking, event: BookingEvent) -> list[Notificatio
     notifications = []
     kind = RESIDENT_KINDS.get(event.to_status)
     if kind is not None and booking.user is not None:
-        notifications += _write(booking, kind, [booking.user], event=event)
+        notifications += rows.for_users(kind, [booking.user], booking=booking, event=event)
     if event.to_status == BookingStatus.REQUESTED:
-        notifications += _write(booking, Kind.NEW_REQUEST, approvers(booking), event=event)
-    _publish_on_commit(notifications)
+        notifications += rows.for_users(
+            Kind.NEW_REQUEST, approvers(booking), booking=booking, event=event
+        )
+    rows.publish_on_commit(notifications)
     return notifications
 
 
@@ -135,247 +111,89 @@ def create_reminders(*, now: dt.datetime | None = None) -> int:
     for booking in due:
         try:
             with transaction.atomic():
-                notifications = _write(booking, Kind.REMINDER, [booking.user])
-                _publish_on_commit(notifications)
+                notifications = rows.for_users(Kind.REMINDER, [booking.user], booking=booking)
+                rows.publish_on_commit(notifications)
         except IntegrityError:
             continue  # another beat run reminded this booking meanwhile
         written += len(notifications)
     return written
 
 
-def _write(booking: Booking, kind: str, recipients: Iterable, *, event=None) -> list:
-    rows = []
-    for user in recipients:
-        language = user.language if user.language in dict(settings.LANGUAGES) else ""
-        for channel_name in ENABLED_CHANNELS:
-            address = get_channel(channel_name).address_of(user)
-            if not address:
-                continue
-            rows.append(
-                Notification(
-                    booking=booking,
-                    event=event,
-                    kind=kind,
-                    channel=channel_name,
-                    recipient=user,
-                    address=address,
-                    language=language or settings.LANGUAGE_CODE,
-                )
-            )
-    return Notification.objects.bulk_create(rows)
+# --- Communities ------------------------------------------------------------------------------
 
 
-# --- 2. Queueing ------------------------------------------------------------------------------
+def notify_community_decision(community: Community) -> list[Notification]:
+    """Pemkot verified or declined `community` (its current status): one mail to its contact
+    address and its organizers (those of the moment it is sent: bookings.outbox.rendering),
+    in the language of its first organizer."""
+    first = (
+        Membership.objects.filter(community=community, role=Membership.Role.ORGANIZER)
+        .select_related("user")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    kind = (
+        Kind.COMMUNITY_VERIFIED
+        if community.status == Community.Status.VERIFIED
+        else Kind.COMMUNITY_DECLINED
+    )
+    notifications = rows.for_address(
+        kind, community.email, language=first.user.language if first else "", community=community
+    )
+    rows.publish_on_commit(notifications)
+    return notifications
 
 
-def _publish_on_commit(notifications: list[Notification]) -> None:
-    if notifications:
-        ids = [notification.pk for notification in notifications]
-        transaction.on_commit(lambda: publish(ids))
+def notify_invitation(invitation: Invitation) -> list[Notification]:
+    """Mail an invitation to the invited address, or mail it again.
 
-
-def publish(notification_ids: Iterable[int]) -> list[int]:
-    """Queue one send task per row; answer the ids that were queued.
-
-    Called after a commit, often in a resident's request: it never raises. When the broker is
-    unreachable it gives up at once (settings make that failure fast) and leaves the rows to
-    the sweep.
+    An invitation has at most one mail on its way: while one waits or is being sent, nothing
+    new is written; a failed one gets a fresh set of attempts; after one was sent (or
+    withdrawn) a new one is written, with the same link.
     """
-    from bookings.tasks import send_notification
-
-    ids = list(notification_ids)
-    queued = []
-    for index, pk in enumerate(ids):
-        try:
-            send_notification.delay(pk)
-        except (BrokerError, OSError) as error:
-            logger.warning(
-                "Broker unreachable (%s); notifications %s wait for the sweep", error, ids[index:]
-            )
-            break
-        except Exception:
-            # Only in eager mode, where the task runs here: a bug, not an outage.
-            logger.exception("Notification %s could not be sent", pk)
-        else:
-            queued.append(pk)
-    return queued
+    unsent = Notification.objects.filter(
+        invitation=invitation, state__in=(State.PENDING, State.SENDING, State.FAILED)
+    )
+    if unsent.filter(state__in=(State.PENDING, State.SENDING)).exists():
+        return []
+    if resend(unsent):
+        return list(unsent)
+    notifications = rows.for_address(Kind.INVITATION, invitation.email, invitation=invitation)
+    rows.publish_on_commit(notifications)
+    return notifications
 
 
-# --- 3. Sending -------------------------------------------------------------------------------
+# --- People -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str  # "sent", "skipped" (not pending: sent or being sent elsewhere), "retry", "failed"
-    retry_in: int | None = None  # seconds, when status is "retry"
+def forget_person(user, *, addresses: Iterable[str] = ()) -> int:
+    """A person deletes their account: what was not sent to them yet is withdrawn, and their
+    address is erased from every row that went to them (the rows stay, for the audit trail).
 
-
-def retry_delay(attempts: int) -> int:
-    """Seconds to wait after the `attempts`-th failed attempt: doubling from the base delay."""
-    return settings.NOTIFICATION_RETRY_DELAY * 2 ** max(attempts - 1, 0)
-
-
-def deliver(notification_id: int, *, retry: bool = True) -> Outcome:
-    """Claim the row, send it through its channel and record what happened.
-
-    The claim is one conditional UPDATE: of two workers holding the same id, only one moves
-    the row from pending to sending; the other sees zero rows changed and stops. Rendering and
-    sending happen outside any transaction (SMTP may be slow). With `retry` off (tasks run
-    in-process, with nothing to retry them later), a failure is final at once.
+    Their rows are those with them as recipient and those sent to one of `addresses` (their
+    email addresses) without an account, such as an invitation. Call it in the deletion's
+    transaction, after the changes that write mails to them (their cancelled bookings): those
+    are withdrawn too. Answers how many rows were withdrawn.
     """
-    claimed_at = clock.now()
-    claimed = Notification.objects.filter(pk=notification_id, state=State.PENDING).update(
-        state=State.SENDING, attempts=F("attempts") + 1, claimed_at=claimed_at
-    )
-    if not claimed:
-        return Outcome("skipped")
-    notification = Notification.objects.select_related(
-        "booking__facility__community", "booking__user", "event__actor", "recipient"
-    ).get(pk=notification_id)
-    # Our claim, identified by its time: writes below leave a row alone that the sweep took
-    # back (stale) and another worker has claimed since.
-    ours = Notification.objects.filter(
-        pk=notification_id, state=State.SENDING, claimed_at=claimed_at
-    )
-    try:
-        message = render(notification)
-        get_channel(notification.channel).send(to=notification.address, message=message)
-    except Exception as error:
-        description = f"{type(error).__name__}: {error}"[:2000]
-        if not retry or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            ours.update(state=State.FAILED, last_error=description, next_attempt_at=None)
-            logger.error(
-                "Notification %s failed after %s attempts: %s",
-                notification_id,
-                notification.attempts,
-                description,
-            )
-            return Outcome("failed")
-        delay = retry_delay(notification.attempts)
-        ours.update(
-            state=State.PENDING,
-            last_error=description,
-            next_attempt_at=clock.now() + dt.timedelta(seconds=delay),
-        )
-        logger.warning(
-            "Notification %s: attempt %s failed (%s); next in %s s",
-            notification_id,
-            notification.attempts,
-            description,
-            delay,
-        )
-        return Outcome("retry", retry_in=delay)
-    ours.update(state=State.SENT, sent_at=clock.now(), last_error="", next_attempt_at=None)
-    return Outcome("sent")
-
-
-def render(notification: Notification) -> Message:
-    """The message of a row, in its recipient's language, times in WIB."""
-    kind = notification.kind
-    context = _context(notification)
-    with translation.override(notification.language), timezone.override(clock.WIB):
-        subject = render_to_string(f"bookings/mail/{kind}_subject.txt", context)
-        text = render_to_string(f"bookings/mail/{kind}_body.txt", context)
-        html = render_to_string(f"bookings/mail/{kind}_body.html", context)
-    return Message(
-        subject=" ".join(subject.split()),
-        text=text,
-        html=html,
-        attachments=_attachments(notification),
-    )
-
-
-def _context(notification: Notification) -> dict:
-    booking = notification.booking
-    event = notification.event
-    recipient = notification.recipient
-    context = {
-        "notification": notification,
-        "booking": booking,
-        "facility": booking.facility,
-        "community": booking.facility.community,
-        "recipient_name": str(recipient) if recipient else "",
-        # Why it was rejected or cancelled, as the decider wrote it.
-        "reason": event.reason if event else "",
-        "booking_url": absolute_url("booking_detail", reference=booking.reference),
-        "facility_url": absolute_url("facility_detail", slug=booking.facility.slug),
+    addresses = {
+        variant
+        for address in [user.email, *addresses]
+        if address
+        for variant in (address, address.lower())
     }
-    if notification.kind == Kind.NEW_REQUEST:
-        # Staff decide in the admin, organizers in their workspace.
-        if recipient is not None and is_pemkot_staff(recipient):
-            context["decide_url"] = absolute_url("admin:bookings_booking_change", booking.pk)
-        else:
-            context["decide_url"] = absolute_url("manage_booking", reference=booking.reference)
-    if notification.kind == Kind.CANCELLED:
-        context["cancelled_by"] = _cancelled_by(booking, event)
-    return context
-
-
-def _cancelled_by(booking: Booking, event: BookingEvent | None) -> str:
-    """Who cancelled, as the resident should read it: "resident", "staff" or "organizer"."""
-    actor = event.actor if event else None
-    if actor is None:
-        return ""
-    if actor.pk == booking.user_id:
-        return "resident"
-    return "staff" if is_pemkot_staff(actor) else "organizer"
-
-
-def _attachments(notification: Notification) -> tuple[Attachment, ...]:
-    """An approval carries the calendar invitation; the cancellation of an approved booking
-    (whose invitation the resident has) carries the matching cancellation."""
-    booking = notification.booking
-    if notification.kind == Kind.APPROVED:
-        method = "REQUEST"
-    elif (
-        notification.kind == Kind.CANCELLED
-        and notification.event is not None
-        and notification.event.from_status == BookingStatus.APPROVED
-    ):
-        method = "CANCEL"
-    else:
-        return ()
-    name = "invitation.ics" if method == "REQUEST" else "cancellation.ics"
-    return (
-        Attachment(
-            filename=name,
-            content=booking_calendar(booking, method=method),
-            mimetype="text/calendar",
-            params=(("method", method),),
-        ),
+    theirs = Notification.objects.filter(
+        Q(recipient=user) | Q(recipient__isnull=True, address__in=addresses)
     )
-
-
-# --- 4. Sweeping and resending ----------------------------------------------------------------
-
-
-def sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """The safety net, run by beat every minute: take back rows whose worker died while
-    sending, and queue again the pending rows that nobody is about to send."""
-    now = now or clock.now()
-    stale = Notification.objects.filter(state=State.SENDING, claimed_at__lte=now - STALE_AFTER)
-    interrupted = "Interrupted while sending (the worker stopped); sent again."
-    reclaimed = stale.filter(attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS).update(
-        state=State.PENDING, next_attempt_at=None, last_error=interrupted
+    withdrawn = theirs.filter(state__in=UNSENT).update(
+        state=State.WITHDRAWN,
+        last_error="No longer sent: the recipient deleted their account.",
+        next_attempt_at=None,
     )
-    given_up = stale.update(state=State.FAILED, last_error="Interrupted while sending.")
-    due = list(
-        Notification.objects.filter(state=State.PENDING, created_at__lte=now - SWEEP_GRACE)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    # Set first, so that a worker's own later writes (a back-off after a failure) win.
-    Notification.objects.filter(pk__in=due, state=State.PENDING).update(
-        next_attempt_at=now + REQUEUE_AFTER
-    )
-    queued = publish(due)
-    not_queued = set(due) - set(queued)
-    if not_queued:  # broker still down: the next sweep tries again
-        Notification.objects.filter(pk__in=not_queued, state=State.PENDING).update(
-            next_attempt_at=None
-        )
-    return {"reclaimed": reclaimed, "failed": given_up, "queued": len(queued)}
+    theirs.update(address="")
+    return withdrawn
+
+
+# --- Staff ------------------------------------------------------------------------------------
 
 
 def resend(notifications: QuerySet) -> int:

@@ -1,5 +1,5 @@
-"""Celery tasks of the bookings app: thin wrappers that take primary keys and call
-bookings.notifications and bookings.services, where the rules live.
+"""Celery tasks of the bookings app: thin wrappers that take primary keys and call the outbox
+(bookings.outbox), bookings.notifications and bookings.services, where the rules live.
 
 Beat runs the periodic ones (haidepok/celery.py). Each is safe to run twice at once: rows are
 claimed with a conditional UPDATE, reminders are unique in the database, and the bookings
@@ -9,13 +9,14 @@ sweep re-reads each booking under a lock.
 from celery import shared_task
 
 from bookings import notifications, services
+from bookings.outbox import delivery, sweeping
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
 def send_notification(self, notification_id: int) -> str:
     # Run in-process (no broker), a failed attempt is final: nothing would retry it later,
     # and the resident's request must not wait through back-offs.
-    outcome = notifications.deliver(notification_id, retry=not self.request.is_eager)
+    outcome = delivery.deliver(notification_id, retry=not self.request.is_eager)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
@@ -23,7 +24,7 @@ def send_notification(self, notification_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def resend_pending_notifications() -> dict:
-    return notifications.sweep()
+    return sweeping.sweep()
 
 
 @shared_task(ignore_result=True)

@@ -6,11 +6,14 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from bookings import notifications
 from communities.models import Community, Invitation, Membership
-from communities.permissions import can_verify_communities
+from communities.permissions import (
+    can_invite_organizers,
+    can_remove_organizers,
+    can_verify_communities,
+)
 from haidepok import clock
-from haidepok.links import absolute_url
-from haidepok.mail import send_templated_mail
 
 
 class CommunityError(Exception):
@@ -80,44 +83,44 @@ def _decide(community: Community, actor, status: str, *, reason: str) -> Communi
     community.status_decided_by = actor
     community.status_decided_at = clock.now()
     community.save()
-    organizers = community.memberships.filter(role=Membership.Role.ORGANIZER).select_related("user")
-    recipients = sorted({community.email, *(m.user.email for m in organizers)})
-    send_templated_mail(
-        to=recipients,
-        template="communities/mail/verification",
-        context={"community": community},
-        language=organizers[0].user.language if organizers else "",
-    )
+    # Through the outbox: an SMTP outage delays the mail, it does not fail the decision.
+    notifications.notify_community_decision(community)
     return community
 
 
 @transaction.atomic
 def organizer_invite(*, community: Community, inviter, email: str) -> Invitation:
+    """Invite `email` to organize `community`. Inviting an address again while its invitation
+    is open sends the same invitation again (the first mail may have failed or been lost)."""
+    if not can_invite_organizers(inviter, community):
+        raise CommunityError("not_allowed", _("You may not invite organizers to this community."))
     email = email.strip().lower()
     if Membership.objects.filter(community=community, user__email__iexact=email).exists():
         raise CommunityError("already_member", _("This person is already an organizer here."))
-    try:
-        with transaction.atomic():
-            invitation = Invitation.objects.create(
-                community=community,
-                email=email,
-                token=secrets.token_urlsafe(32),
-                invited_by=inviter,
-            )
-    except IntegrityError:
-        raise CommunityError(
-            "already_invited", _("This email address is already invited.")
-        ) from None
-    send_templated_mail(
-        to=[email],
-        template="communities/mail/invitation",
-        context={
-            "community": community,
-            "inviter": inviter,
-            "accept_url": absolute_url("invitation_accept", token=invitation.token),
-        },
-    )
+    invitation = _open_invitation(community, email)
+    if invitation is None:
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    community=community,
+                    email=email,
+                    token=secrets.token_urlsafe(32),
+                    invited_by=inviter,
+                )
+        except IntegrityError:
+            # Invited by another organizer at the same moment: theirs is mailed.
+            return _open_invitation(community, email)
+    notifications.notify_invitation(invitation)
     return invitation
+
+
+def _open_invitation(community: Community, email: str) -> Invitation | None:
+    # Locked: two organizers re-inviting at once write one mail.
+    return (
+        Invitation.objects.select_for_update()
+        .filter(community=community, email=email, accepted_at__isnull=True)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -152,6 +155,8 @@ def invitation_accept(*, token: str, user) -> Membership:
 
 @transaction.atomic
 def organizer_remove(*, community: Community, actor, user) -> None:
+    if not can_remove_organizers(actor, community):
+        raise CommunityError("not_allowed", _("You may not remove organizers of this community."))
     # Lock every organizer row: two organizers removing each other at once cannot leave none.
     organizers = list(
         Membership.objects.select_for_update().filter(
@@ -161,6 +166,31 @@ def organizer_remove(*, community: Community, actor, user) -> None:
     removed = [membership for membership in organizers if membership.user_id == user.pk]
     if not removed:
         raise CommunityError("not_member", _("This person is not an organizer here."))
-    if len(organizers) <= 1:
+    if communities_left_without_organizer(user=user, communities=[community]):
         raise CommunityError("last_organizer", _("A community keeps at least one organizer."))
     removed[0].delete()
+
+
+def communities_left_without_organizer(
+    *, user, communities: list[Community] | None = None, lock: bool = True
+) -> list[Community]:
+    """The communities (of `communities`, or all) that would have no organizer left if `user`
+    stopped organizing them: removed by another organizer, or deleting their account.
+
+    With `lock` (inside a transaction), the organizer memberships of those communities stay
+    locked until it ends, so that two organizers leaving at once cannot both be let go."""
+    organized = Membership.objects.filter(user=user, role=Membership.Role.ORGANIZER)
+    if communities is not None:
+        organized = organized.filter(community__in=communities)
+    community_ids = list(organized.values_list("community_id", flat=True))
+    if not community_ids:
+        return []
+    memberships = Membership.objects.filter(
+        community_id__in=community_ids, role=Membership.Role.ORGANIZER
+    )
+    if lock:
+        memberships = memberships.select_for_update()
+    others = {
+        m.community_id for m in memberships.only("community_id", "user_id") if m.user_id != user.pk
+    }
+    return list(Community.objects.filter(pk__in=set(community_ids) - others).order_by("name", "pk"))

@@ -64,14 +64,18 @@ def unavailable(reason: str):
 class SmtpSink:
     """An SMTP server on localhost (aiosmtpd, in a thread) that keeps every message it
     accepts. It can be slowed down (`delay` seconds per message), made to hold one message
-    (`stall_at`), or made to refuse."""
+    (`stall_at`), or made to refuse. `attempted` keeps every message it was sent, accepted
+    or not. With `keep_stalled`, the held message counts as delivered (the server took it,
+    its answer never reached the sender): what a sender killed after SMTP took its mail sees."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
         self.messages: list[email.message.EmailMessage] = []
+        self.attempted: list[email.message.EmailMessage] = []
         self.delay = 0.0
         self.refuse = False
         self.stall_at = None  # the number of a message to hold (for a minute) before answering
+        self.keep_stalled = False
         self.attempts = 0  # DATA commands received, accepted or not
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -84,19 +88,24 @@ class SmtpSink:
         self._controller.stop()
 
     async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self._lock:
             self.attempts += 1
             attempt = self.attempts
+            self.attempted.append(message)
         if self.refuse:
             return "554 5.7.1 Refused by the test"
         # If the client dies meanwhile, aiosmtpd cancels this coroutine: a message that was
-        # never acknowledged is not delivered (its sender will send it again).
+        # never acknowledged is not delivered (its sender will send it again), unless the
+        # test keeps it (keep_stalled).
         if attempt == self.stall_at:
+            if self.keep_stalled:
+                with self._lock:
+                    self.messages.append(message)
             await asyncio.sleep(60)
         if self.delay:
             await asyncio.sleep(self.delay)
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self._lock:
             self.messages.append(message)
         return "250 Message accepted for delivery"

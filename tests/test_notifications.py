@@ -17,11 +17,14 @@ from kombu.exceptions import OperationalError
 
 from bookings import notifications, services, tasks
 from bookings.channels import CHANNELS, EmailChannel, Message, get_channel
-from bookings.models import Booking, BookingStatus, Notification
+from bookings.models import BOOKING_KINDS, Booking, BookingStatus, Notification
+from bookings.outbox import delivery, rendering, sweeping
+from bookings.outbox import rows as outbox_rows
 from facilities.models import Facility
 from haidepok import clock
 from haidepok.celery import app as celery_app
 from tests.admin_support import pemkot_staff
+from tests.e2e_support import SmtpSink
 from tests.factories import (
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
@@ -69,7 +72,7 @@ def rows(booking, **filters) -> set[tuple[str, str]]:
 def send_all() -> list:
     """Send every pending row in-process, as a worker would; answer the mails."""
     for pk in Notification.objects.filter(state=State.PENDING).values_list("pk", flat=True):
-        notifications.deliver(pk)
+        delivery.deliver(pk)
     return mail.outbox
 
 
@@ -220,7 +223,7 @@ def test_rows_are_queued_only_once_the_change_commits(people, django_capture_on_
         request(Facility.Approval.CITY, people)
         assert mail.outbox == []
     # (The others store new page versions: haidepok/page_cache.py.)
-    publishing = [c for c in callbacks if c.__qualname__.startswith("_publish_on_commit")]
+    publishing = [c for c in callbacks if c.__qualname__.startswith("publish_on_commit")]
     assert len(publishing) == 1
 
     publishing[0]()  # the commit: tasks run in-process here (no broker in tests)
@@ -465,9 +468,9 @@ def test_the_reminder_mail(people):
     assert booking.reference in message.body
 
 
-def test_every_kind_renders_in_both_languages(people):
+def test_every_booking_kind_renders_in_both_languages(people):
     booking = approved_booking(people)
-    for kind in Kind.values:
+    for kind in BOOKING_KINDS:
         for language in ("id", "en"):
             notification = Notification(
                 booking=booking,
@@ -477,7 +480,7 @@ def test_every_kind_renders_in_both_languages(people):
                 address="siti@example.test",
                 language=language,
             )
-            message = notifications.render(notification)
+            message = rendering.render(notification)
             assert booking.reference in message.text or kind == Kind.REMINDER
             assert message.subject and "\n" not in message.subject
             assert "{%" not in message.text + message.html
@@ -502,8 +505,8 @@ def smtp_refuses(monkeypatch):
 
 
 def test_a_row_is_sent_once_however_often_it_is_delivered(one_row):
-    assert notifications.deliver(one_row.pk) == notifications.Outcome("sent")
-    assert notifications.deliver(one_row.pk) == notifications.Outcome("skipped")
+    assert delivery.deliver(one_row.pk) == delivery.Outcome("sent")
+    assert delivery.deliver(one_row.pk) == delivery.Outcome("skipped")
 
     assert len(mail.outbox) == 1
     one_row.refresh_from_db()
@@ -514,7 +517,7 @@ def test_a_row_is_sent_once_however_often_it_is_delivered(one_row):
 def test_a_row_being_sent_elsewhere_is_left_alone(one_row):
     Notification.objects.filter(pk=one_row.pk).update(state=State.SENDING)
 
-    assert notifications.deliver(one_row.pk).status == "skipped"
+    assert delivery.deliver(one_row.pk).status == "skipped"
     assert mail.outbox == []
 
 
@@ -526,7 +529,7 @@ def test_workers_racing_for_one_row_send_it_once(one_row):
 
     def deliver(_):
         try:
-            return notifications.deliver(one_row.pk).status
+            return delivery.deliver(one_row.pk).status
         finally:
             connection.close()
 
@@ -541,14 +544,14 @@ def test_a_failed_attempt_waits_longer_each_time_then_fails(one_row, smtp_refuse
     settings.NOTIFICATION_MAX_ATTEMPTS = 4
     settings.NOTIFICATION_RETRY_DELAY = 30
 
-    outcomes = [notifications.deliver(one_row.pk) for _ in range(5)]
+    outcomes = [delivery.deliver(one_row.pk) for _ in range(5)]
 
     assert outcomes == [
-        notifications.Outcome("retry", 30),
-        notifications.Outcome("retry", 60),
-        notifications.Outcome("retry", 120),
-        notifications.Outcome("failed"),
-        notifications.Outcome("skipped"),
+        delivery.Outcome("retry", 30),
+        delivery.Outcome("retry", 60),
+        delivery.Outcome("retry", 120),
+        delivery.Outcome("failed"),
+        delivery.Outcome("skipped"),
     ]
     one_row.refresh_from_db()
     assert (one_row.state, one_row.attempts) == (State.FAILED, 4)
@@ -560,7 +563,7 @@ def test_a_failed_attempt_is_retried_later(one_row, smtp_refuses, settings):
     settings.NOTIFICATION_RETRY_DELAY = 60
     before = clock.now()
 
-    notifications.deliver(one_row.pk)
+    delivery.deliver(one_row.pk)
 
     one_row.refresh_from_db()
     assert one_row.state == State.PENDING
@@ -625,8 +628,8 @@ def test_the_sweep_sends_rows_pending_for_over_a_minute(people):
     booking = request(Facility.Approval.CITY, people)
     later = clock.now() + dt.timedelta(seconds=61)
 
-    assert notifications.sweep(now=clock.now()) == {"reclaimed": 0, "failed": 0, "queued": 0}
-    assert notifications.sweep(now=later) == {"reclaimed": 0, "failed": 0, "queued": 3}
+    assert sweeping.sweep(now=clock.now()) == {"reclaimed": 0, "failed": 0, "queued": 0}
+    assert sweeping.sweep(now=later) == {"reclaimed": 0, "failed": 0, "queued": 3}
 
     assert len(mail.outbox) == 3
     assert rows(booking, state=State.SENT) == rows(booking)
@@ -637,9 +640,9 @@ def test_the_sweep_leaves_a_retry_to_its_time(one_row):
         attempts=1, next_attempt_at=clock.now() + dt.timedelta(minutes=5)
     )
 
-    notifications.sweep(now=clock.now() + dt.timedelta(minutes=2))
+    sweeping.sweep(now=clock.now() + dt.timedelta(minutes=2))
     assert mail.outbox == []
-    notifications.sweep(now=clock.now() + dt.timedelta(minutes=6))
+    sweeping.sweep(now=clock.now() + dt.timedelta(minutes=6))
     assert len(mail.outbox) == 1
 
 
@@ -656,7 +659,7 @@ def test_the_sweep_takes_back_rows_whose_worker_died_while_sending(one_row, peop
         state=State.SENDING, attempts=3, claimed_at=long_ago
     )
 
-    result = notifications.sweep(now=clock.now() + dt.timedelta(minutes=1, seconds=1))
+    result = sweeping.sweep(now=clock.now() + dt.timedelta(minutes=1, seconds=1))
 
     assert result == {"reclaimed": 1, "failed": 1, "queued": 1}
     one_row.refresh_from_db()
@@ -671,7 +674,7 @@ def test_a_row_being_sent_right_now_is_not_taken_back(one_row):
         state=State.SENDING, attempts=1, claimed_at=clock.now()
     )
 
-    notifications.sweep(now=clock.now() + dt.timedelta(minutes=2))
+    sweeping.sweep(now=clock.now() + dt.timedelta(minutes=2))
 
     one_row.refresh_from_db()
     assert one_row.state == State.SENDING
@@ -680,7 +683,7 @@ def test_a_row_being_sent_right_now_is_not_taken_back(one_row):
 def test_a_sweep_with_the_broker_down_leaves_the_rows_for_the_next_one(one_row, broker_down):
     later = clock.now() + dt.timedelta(minutes=2)
 
-    assert notifications.sweep(now=later)["queued"] == 0
+    assert sweeping.sweep(now=later)["queued"] == 0
 
     one_row.refresh_from_db()
     assert one_row.state == State.PENDING
@@ -692,10 +695,10 @@ def test_a_queued_row_is_not_queued_again_by_every_sweep(one_row, monkeypatch):
     monkeypatch.setattr(tasks.send_notification, "delay", queued.append)
     later = clock.now() + dt.timedelta(minutes=2)
 
-    notifications.sweep(now=later)
-    notifications.sweep(now=later + dt.timedelta(minutes=1))
+    sweeping.sweep(now=later)
+    sweeping.sweep(now=later + dt.timedelta(minutes=1))
     assert queued == [one_row.pk]
-    notifications.sweep(now=later + dt.timedelta(minutes=11))
+    sweeping.sweep(now=later + dt.timedelta(minutes=11))
     assert queued == [one_row.pk, one_row.pk]
 
 
@@ -879,7 +882,7 @@ def test_another_channel_plugs_in_next_to_email(people, monkeypatch):
 
     whatsapp = WhatsAppChannel()
     monkeypatch.setitem(CHANNELS, "whatsapp", whatsapp)
-    monkeypatch.setattr(notifications, "ENABLED_CHANNELS", ["email", "whatsapp"])
+    monkeypatch.setattr(outbox_rows, "ENABLED_CHANNELS", ["email", "whatsapp"])
 
     booking = request(Facility.Approval.AUTO, people)
     send_all()
@@ -890,3 +893,180 @@ def test_another_channel_plugs_in_next_to_email(people, monkeypatch):
     }
     assert whatsapp.sent == [(people["resident"].phone, mail.outbox[0].subject)]
     assert booking.reference in mail.outbox[0].subject
+
+
+# --- Still true when its turn comes (bookings.outbox.relevance) ---------------------------------
+
+
+def test_a_reminder_of_a_booking_cancelled_meanwhile_is_withdrawn_not_sent(people):
+    booking = approved_booking(people)
+    send_all()
+    mail.outbox.clear()
+    notifications.create_reminders(now=START - dt.timedelta(hours=20))
+    reminder = Notification.objects.get(booking=booking, kind=Kind.REMINDER)
+    services.booking_cancel(booking=booking, actor=people["resident"], now=NOW)
+
+    assert delivery.deliver(reminder.pk) == delivery.Outcome("withdrawn")
+    send_all()
+
+    reminder.refresh_from_db()
+    assert reminder.state == State.WITHDRAWN
+    assert reminder.last_error == "No longer sent: the booking is now cancelled."
+    assert reminder.sent_at is None
+    assert [m.subject for m in mail.outbox] == [
+        f"Booking {booking.reference} cancelled: Balai Rakyat Beji"
+    ]
+    # Final: neither the sweep nor a resend brings it back.
+    sweeping.sweep(now=clock.now() + dt.timedelta(hours=1))
+    assert notifications.resend(Notification.objects.filter(pk=reminder.pk)) == 0
+    assert Notification.objects.get(pk=reminder.pk).state == State.WITHDRAWN
+
+
+def test_a_retry_of_an_approval_whose_booking_was_cancelled_meanwhile_is_withdrawn(
+    people, monkeypatch
+):
+    booking = approved_booking(people)
+    approval = Notification.objects.get(booking=booking, kind=Kind.APPROVED)
+
+    def refuse(self, *, to, message):
+        raise smtplib.SMTPDataError(554, b"5.7.1 Refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailChannel, "send", refuse)
+        assert delivery.deliver(approval.pk).status == "retry"
+    services.booking_cancel(booking=booking, actor=people["staff"][0], reason="Banjir", now=NOW)
+    Notification.objects.filter(pk=approval.pk).update(next_attempt_at=None)
+
+    assert delivery.deliver(approval.pk).status == "withdrawn"
+    approval.refresh_from_db()
+    assert (approval.state, approval.attempts) == (State.WITHDRAWN, 2)
+    assert mail.outbox == []
+
+
+def test_a_failed_row_resent_by_staff_after_its_booking_changed_is_withdrawn(people):
+    booking = request(Facility.Approval.CITY, people)
+    new_request = Notification.objects.filter(booking=booking, kind=Kind.NEW_REQUEST).first()
+    Notification.objects.filter(pk=new_request.pk).update(state=State.FAILED, attempts=5)
+    services.booking_approve(booking=booking, actor=people["staff"][0], now=NOW)
+
+    assert notifications.resend(Notification.objects.filter(pk=new_request.pk)) == 1
+    delivery.deliver(new_request.pk)
+
+    new_request.refresh_from_db()
+    assert new_request.state == State.WITHDRAWN
+    assert new_request.last_error == "No longer sent: the booking is now approved."
+
+
+@pytest.mark.parametrize(
+    "kind, change, sent",
+    [
+        # The receipt and the deciders' mail only while the request waits for a decision.
+        (Kind.REQUEST_RECEIVED, None, True),
+        (Kind.REQUEST_RECEIVED, "approve", False),
+        (Kind.REQUEST_RECEIVED, "reject", False),
+        (Kind.REQUEST_RECEIVED, "cancel", False),
+        (Kind.NEW_REQUEST, None, True),
+        (Kind.NEW_REQUEST, "approve", False),
+        (Kind.NEW_REQUEST, "cancel", False),
+        (Kind.NEW_REQUEST, "expire", False),
+        # An approval (and its invitation) while the booking is approved.
+        (Kind.APPROVED, "approve", True),
+        (Kind.APPROVED, "approve+cancel", False),
+        # A reminder while approved and not started.
+        (Kind.REMINDER, "approve", True),
+        (Kind.REMINDER, "approve+cancel", False),
+        (Kind.REMINDER, "approve+start", False),
+        # Final news stays true.
+        (Kind.REJECTED, "reject", True),
+        (Kind.CANCELLED, "cancel", True),
+        (Kind.CANCELLED, "approve+cancel", True),
+        (Kind.EXPIRED, "expire", True),
+    ],
+)
+def test_what_is_still_sent_after_the_booking_changed(people, monkeypatch, kind, change, sent):
+    booking = request(Facility.Approval.CITY, people)
+    staff = people["staff"][0]
+    for step in (change or "").split("+"):
+        if step == "approve":
+            services.booking_approve(booking=booking, actor=staff, now=NOW)
+        elif step == "reject":
+            services.booking_reject(booking=booking, actor=staff, reason="Dipakai", now=NOW)
+        elif step == "cancel":
+            services.booking_cancel(booking=booking, actor=staff, reason="Banjir", now=NOW)
+        elif step == "expire":
+            services.bookings_sweep(now=START)
+        elif step == "start":
+            monkeypatch.setattr(clock, "now", lambda: START + dt.timedelta(minutes=5))
+    row = Notification.objects.create(
+        booking=booking, kind=kind, recipient=booking.user, address="x@example.test", language="en"
+    )
+
+    outcome = delivery.deliver(row.pk)
+
+    assert outcome.status == ("sent" if sent else "withdrawn")
+    assert [m.to for m in mail.outbox] == ([["x@example.test"]] if sent else [])
+
+
+def test_staff_see_withdrawn_rows_and_why(admin_client, people):
+    booking = approved_booking(people)
+    notifications.create_reminders(now=START - dt.timedelta(hours=20))
+    services.booking_cancel(booking=booking, actor=people["resident"], now=NOW)
+    reminder = Notification.objects.get(booking=booking, kind=Kind.REMINDER)
+    delivery.deliver(reminder.pk)
+
+    page = admin_client.get(
+        "/admin/bookings/notification/?state__exact=withdrawn", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert list(page.context["cl"].result_list) == [reminder]
+    content = page.content.decode()
+    assert "No longer sent: the booking is now cancelled." in content
+    assert "No longer sent" in content  # the state, as staff read it
+
+
+# --- At least once, and recognisably so: the Message-ID ----------------------------------------
+
+
+@pytest.fixture
+def smtp(settings):
+    """The local SMTP server of the end-to-end tests, and the site sending to it."""
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", sink.port, 5
+    yield sink
+    sink.stop()
+
+
+def test_every_attempt_of_a_row_carries_the_same_message_id(one_row, people, smtp):
+    Notification.objects.filter(pk=one_row.pk).update(state=State.PENDING, attempts=0)
+    other = Notification.objects.create(
+        booking=one_row.booking, kind=Kind.REMINDER, address="y@example.test", language="id"
+    )
+
+    smtp.refuse = True
+    assert delivery.deliver(one_row.pk).status == "retry"
+    smtp.refuse = False
+    Notification.objects.filter(pk=one_row.pk).update(next_attempt_at=None)
+    assert delivery.deliver(one_row.pk).status == "sent"
+    # The worker died after the server took it, before it recorded "sent": sent once more.
+    Notification.objects.filter(pk=one_row.pk).update(
+        state=State.SENDING, claimed_at=clock.now() - dt.timedelta(minutes=11)
+    )
+    assert sweeping.sweep(now=clock.now())["reclaimed"] == 1
+    assert delivery.deliver(one_row.pk).status == "sent"
+    delivery.deliver(other.pk)
+
+    smtp.wait_for(3)
+    first, second, third, to_other = smtp.attempted  # refused, accepted, accepted again
+    expected = f"<notification-{one_row.pk}@haidepok.local>"
+    assert first["Message-ID"] == second["Message-ID"] == third["Message-ID"] == expected
+    assert to_other["Message-ID"] == f"<notification-{other.pk}@haidepok.local>"
+    assert [m["To"] for m in smtp.received()] == ["siti@example.test"] * 2 + ["y@example.test"]
+
+
+def test_the_message_id_follows_the_site_s_mail_domain(one_row, settings):
+    settings.DEFAULT_FROM_EMAIL = "Hai Depok <layanan@depok.go.id>"
+
+    message = rendering.render(one_row)
+
+    assert message.message_id == f"<notification-{one_row.pk}@depok.go.id>"

@@ -14,8 +14,10 @@ import pytest
 from django.db.models import F
 from icalendar import Calendar
 
-from bookings import notifications, services, tasks
+from bookings import services, tasks
 from bookings.models import BookingStatus, Notification
+from bookings.outbox import delivery
+from communities.models import Community
 from facilities.models import Facility
 from haidepok import clock
 from tests.e2e_support import (
@@ -28,7 +30,13 @@ from tests.e2e_support import (
     unique_queue,
     wait_until,
 )
-from tests.factories import UserFactory, open_facility, request_booking
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    UserFactory,
+    open_facility,
+    request_booking,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -49,15 +57,16 @@ def smtp():
 
 @pytest.fixture
 def workers(tmp_path):
-    """Start workers with worker(broker_url, queue, smtp); all are stopped at the end."""
+    """Start workers with worker(broker_url, queue, smtp, **env); all are stopped at the end."""
     started = []
 
-    def start(broker_url, queue, smtp):
+    def start(broker_url, queue, smtp, **env):
         worker = Worker(
             broker_url=broker_url,
             queue=queue,
             smtp=smtp,
             log=tmp_path / f"worker{len(started)}.log",
+            **env,
         )
         started.append(worker)
         return worker.start()
@@ -198,7 +207,7 @@ def test_publishing_to_an_unreachable_broker_gives_up_at_once(one_booking_row, c
     # 0.7 s per row, and a broker that drops packets would hold each request for seconds.
     with celery_broker(f"redis://127.0.0.1:{free_port()}/0", unique_queue()):
         started = time.monotonic()
-        queued = notifications.publish([one_booking_row.pk, one_booking_row.pk])
+        queued = delivery.publish([one_booking_row.pk, one_booking_row.pk])
         took = time.monotonic() - started
 
     assert queued == []
@@ -281,3 +290,111 @@ def test_refused_mails_are_retried_then_failed_and_staff_resend_them(stack, smtp
     assert booking.reference in message["Subject"]
     row.refresh_from_db()
     wait_until(lambda: Notification.objects.get(pk=row.pk).state == State.SENT, 5, "the row sent")
+
+
+def test_a_retried_approval_of_a_booking_cancelled_meanwhile_is_withdrawn(
+    smtp, workers, fast_hashing
+):
+    url, queue = shared_redis_url(), unique_queue()
+    with celery_broker(url, queue):
+        # Three seconds between attempts: time to cancel while the approval waits to be retried.
+        workers(url, queue, smtp, NOTIFICATION_RETRY_DELAY="3")
+        facility = open_facility(approval=Facility.Approval.AUTO)
+        resident = UserFactory(email="siti@example.test", language="en")
+        smtp.refuse = True
+        booking = book(facility, 3, resident)
+        approval = Notification.objects.get(booking=booking)
+        wait_until(lambda: smtp.attempts == 1, 10, "the first attempt")
+        smtp.refuse = False
+
+        services.booking_cancel(booking=booking, actor=resident)
+
+        [cancellation] = settle(smtp, 1, quiet=4)  # past the approval's retry
+        assert cancellation["Subject"].startswith(f"Booking {booking.reference} cancelled")
+        wait_until(
+            lambda: Notification.objects.get(pk=approval.pk).state == State.WITHDRAWN,
+            10,
+            "the approval withdrawn",
+        )
+        approval.refresh_from_db()
+        assert approval.attempts == 2
+        assert approval.last_error == "No longer sent: the booking is now cancelled."
+        assert [m["Subject"] for m in smtp.received()] == [cancellation["Subject"]]
+
+
+def test_a_worker_killed_after_smtp_took_the_mail_sends_it_again_with_the_same_message_id(
+    private_redis, smtp, workers, fast_hashing
+):
+    queue = unique_queue()
+    with celery_broker(private_redis.url, queue):
+        worker = workers(private_redis.url, queue, smtp)
+        facility = open_facility(approval=Facility.Approval.AUTO)
+        # The server takes the first mail but its answer never reaches the worker, killed.
+        smtp.stall_at, smtp.keep_stalled = 1, True
+        booking = book(facility, 3, UserFactory(email="siti@example.test"))
+        row = Notification.objects.get(booking=booking)
+        wait_until(lambda: smtp.attempts >= 1, 20, "the first mail")
+        worker.kill()
+        assert Notification.objects.get(pk=row.pk).state == State.SENDING
+
+        # The sweep, later, takes the row back; a new worker sends it again.
+        Notification.objects.update(
+            created_at=F("created_at") - dt.timedelta(minutes=15),
+            claimed_at=F("claimed_at") - dt.timedelta(minutes=15),
+        )
+        smtp.stall_at = None
+        workers(private_redis.url, queue, smtp)
+        assert tasks.resend_pending_notifications()["reclaimed"] == 1
+
+        first, second = settle(smtp, 2)
+        assert (
+            first["Message-ID"] == second["Message-ID"] == f"<notification-{row.pk}@haidepok.local>"
+        )
+        assert first["Subject"] == second["Subject"]
+        wait_until(lambda: Notification.objects.get(pk=row.pk).state == State.SENT, 5, "sent")
+
+
+def test_staff_verify_a_community_while_smtp_is_down_and_the_mail_follows(
+    admin_client, workers, fast_hashing
+):
+    dead_port = free_port()  # nothing listens here: SMTP is down
+    smtp = SmtpSink(port=dead_port)  # created, not started
+    url, queue = shared_redis_url(), unique_queue()
+    with celery_broker(url, queue):
+        workers(url, queue, smtp)
+        community = CommunityFactory(
+            name="Karang Taruna Limo", status=Community.Status.PENDING, email="kt@example.test"
+        )
+        MembershipFactory(community=community, user=UserFactory(email="ketua@example.test"))
+
+        response = admin_client.post(
+            "/admin/communities/community/",
+            {"action": "verify", "_selected_action": [community.pk]},
+            follow=True,
+        )
+
+        assert response.status_code == 200
+        community.refresh_from_db()
+        assert community.status == Community.Status.VERIFIED
+        [row] = wait_until(
+            lambda: list(Notification.objects.filter(community=community, state=State.FAILED)),
+            20,
+            "the verification mail to fail its three attempts",
+        )
+        assert row.attempts == 3
+        assert "Connection refused" in row.last_error or "111" in row.last_error
+
+        smtp.start()  # SMTP is back
+        try:
+            admin_client.post(
+                "/admin/bookings/notification/",
+                {"action": "resend", "_selected_action": [row.pk]},
+            )
+            [message] = settle(smtp, 1)
+            assert message["X-Envelope-To"] == "kt@example.test, ketua@example.test"
+            assert "Karang Taruna Limo" in message["Subject"]
+            wait_until(
+                lambda: Notification.objects.get(pk=row.pk).state == State.SENT, 5, "the row sent"
+            )
+        finally:
+            smtp.stop()
