@@ -4,10 +4,23 @@ import datetime as dt
 import hashlib
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken
+from bookings import notifications
+from bookings.services import bookings_release_for_departing_resident
+from communities.services import communities_left_without_organizer
 from haidepok import clock
+
+
+class AccountError(Exception):
+    def __init__(self, code: str, message):
+        self.code = code
+        self.message = str(message)
+        super().__init__(self.message)
+
 
 # "hd_" marks a Hai Depok key (so a leaked one is recognisable in logs or a secret scanner);
 # 32 random bytes make it unguessable.
@@ -61,11 +74,27 @@ def api_token_touch(token: ApiToken, *, now: dt.datetime | None = None) -> None:
     token.last_used_at = now
 
 
+def last_organizer_refusal(communities) -> str:
+    """Why an account cannot be deleted while it is the last organizer of `communities`."""
+    return _(
+        "You are the last organizer of %(communities)s. Invite another organizer there, "
+        "and wait until they accept, before deleting your account."
+    ) % {"communities": ", ".join(community.name for community in communities)}
+
+
 def account_delete(*, user) -> None:
     """Delete a resident's account. Their upcoming bookings are cancelled first (through the
-    booking service, with the audit trail); past bookings and events stay, anonymous."""
-    from bookings.services import bookings_release_for_departing_resident
+    booking service, with the audit trail); past bookings and events stay, anonymous. Mails
+    not sent to them yet are withdrawn and their address erased from the outbox.
 
+    Refused (AccountError) while they are the last organizer of a community: it would be left
+    with nobody to run it, as when an organizer removes the last one."""
     with transaction.atomic():
+        orphaned = communities_left_without_organizer(user=user)
+        if orphaned:
+            raise AccountError("last_organizer", last_organizer_refusal(orphaned))
         bookings_release_for_departing_resident(user=user)
+        # After the release: the cancellation mails it wrote to them are withdrawn too.
+        addresses = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
+        notifications.forget_person(user, addresses=list(addresses))
         user.delete()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
 from accounts.models import ApiToken
+from communities.services import communities_left_without_organizer
 
 
 def _profile_page(request, *, form=None, new_key=None, status=200, profile_form=None):
@@ -54,11 +55,22 @@ def profile(request):
 def account_delete(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.account_delete(user=request.user)
+        try:
+            services.account_delete(user=request.user)
+        except services.AccountError as error:
+            return render(
+                request,
+                "accounts/account_delete.html",
+                {"form": form, "refusal": error.message},
+                status=409,
+            )
         logout(request)
         messages.success(request, _("Your account is deleted. Thank you for using Hai Depok."))
         return redirect("home")
-    return render(request, "accounts/account_delete.html", {"form": form})
+    # Said before the password is typed; the service refuses it again, under a lock.
+    orphaned = communities_left_without_organizer(user=request.user, lock=False)
+    refusal = services.last_organizer_refusal(orphaned) if orphaned else ""
+    return render(request, "accounts/account_delete.html", {"form": form, "refusal": refusal})
 
 
 @never_cache  # the page shows a new key once: no cache may keep a copy
