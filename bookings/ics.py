@@ -7,10 +7,11 @@ and the file defines that time zone in a VTIMEZONE component, as RFC 5545 requir
 TZID it uses: a calendar program that does not know the name still places the event right.
 """
 
+import functools
 from email.utils import parseaddr
 
 from django.conf import settings
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from bookings.models import Booking, BookingStatus
 from haidepok import clock
@@ -29,11 +30,20 @@ def booking_uid(booking: Booking) -> str:
     return f"{booking.reference}@haidepok"
 
 
+@functools.cache
+def wib_vtimezone() -> bytes:
+    """The VTIMEZONE of WIB (+07:00, no daylight saving), built from the zoneinfo data once
+    per process: building it takes about 20 ms, sixty times the rest of a file."""
+    return Timezone.from_tzinfo(clock.WIB).to_ical()
+
+
 def booking_calendar(booking: Booking, *, method: str = "PUBLISH") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Hai Depok//Booking//ID")
     calendar.add("version", "2.0")
     calendar.add("method", method)
+    # Before the event that uses it, as calendar programs read it.
+    calendar.add_component(Timezone.from_ical(wib_vtimezone()))
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", booking.updated_at or clock.now())
@@ -59,6 +69,6 @@ def booking_calendar(booking: Booking, *, method: str = "PUBLISH") -> bytes:
             attendee.params["partstat"] = vText("ACCEPTED")
             event.add("attendee", attendee, encode=0)
     calendar.add_component(event)
-    # Built from the zoneinfo data (WIB: +07:00, no daylight saving), placed before the event.
+    # Any other zone a property names (none today) gets its VTIMEZONE too.
     calendar.add_missing_timezones()
     return calendar.to_ical()
