@@ -1,21 +1,49 @@
-"""The organizer workspace's community pages (/kelola/...)."""
+"""The organizer workspace's community pages (/kelola/...). Who may do what is decided by
+communities.permissions, inside the services; these views only fetch the object for the
+user (a 404 for who may not view it) and turn a refusal into the workspace's 403 page."""
+
+import functools
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities import services
+from communities import permissions, services
 from communities.forms import CommunityRegistrationForm, InviteForm
 from communities.models import Membership
-from communities.permissions import community_for_manager, managed_communities
+
+
+def refusals_as_403(view):
+    """A workspace view whose refusals (PermissionDenied, from a service or for a form that
+    the page does not offer) are answered with the workspace's 403 page and the reason."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as refusal:
+            return render(request, "kelola/not_allowed.html", {"reason": str(refusal)}, status=403)
+
+    return wrapped
+
+
+def refuse_unless(allowed: bool) -> None:
+    """For a POST of a form the page does not offer to this user: refused before its data is
+    validated (the service would refuse it as well)."""
+    if not allowed:
+        raise PermissionDenied(_("You are not allowed to do this."))
 
 
 @login_required
 def workspace(request):
-    communities = managed_communities(request.user).prefetch_related("facilities")
+    communities = list(permissions.managed_communities(request.user).prefetch_related("facilities"))
+    may_add_facility = permissions.communities_allowing(request.user, "add_facility", communities)
+    for community in communities:
+        community.may_add_facility = community.pk in may_add_facility
     return render(request, "kelola/workspace.html", {"communities": communities})
 
 
@@ -36,8 +64,12 @@ def community_register(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_as_403
 def community_detail(request, slug):
-    community = community_for_manager(request.user, slug)
+    community = permissions.community_for_viewer(request.user, slug)
+    may = permissions.rights(request.user, community.pk)
+    if request.method == "POST":
+        refuse_unless(may["invite_organizers"])
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -45,6 +77,8 @@ def community_detail(request, slug):
                 community=community, inviter=request.user, email=form.cleaned_data["email"]
             )
         except services.CommunityError as error:
+            if error.code == "not_allowed":
+                raise PermissionDenied(error.message) from error
             form.add_error("email", error.message)
         else:
             messages.success(request, _("Invitation sent."))
@@ -63,18 +97,22 @@ def community_detail(request, slug):
             "invitations": community.invitations.filter(accepted_at__isnull=True),
             "facilities": community.facilities.order_by("name"),
             "form": form,
+            "may": may,
         },
     )
 
 
 @login_required
 @require_POST
+@refusals_as_403
 def organizer_remove(request, slug, user_id):
-    community = community_for_manager(request.user, slug)
+    community = permissions.community_for_viewer(request.user, slug)
     user = get_object_or_404(get_user_model(), pk=user_id)
     try:
         services.organizer_remove(community=community, actor=request.user, user=user)
     except services.CommunityError as error:
+        if error.code == "not_allowed":
+            raise PermissionDenied(error.message) from error
         messages.error(request, error.message)
     else:
         messages.success(request, _("Organizer removed."))

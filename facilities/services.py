@@ -1,13 +1,19 @@
-"""Use cases of the organizer workspace that change facilities, their hours, closures, photos."""
+"""Use cases of the organizer workspace that change facilities, their hours, closures, photos.
+
+Each takes the person acting and asks communities.permissions whether they may: organizers
+of the facility's community, or staff whose model permissions allow the same in the admin.
+A refusal raises PermissionDenied, before anything changes."""
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from communities import permissions
 from communities.models import Community
+from communities.services import unique_slug
 from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
 from facilities.photos import process_photo
 from haidepok import page_cache
@@ -35,8 +41,73 @@ def validate_intervals(intervals: list[tuple[int, dt.time, dt.time]]) -> None:
                 )
 
 
+# What an organizer sets on the facility's page. Publishing has its own rule
+# (facility_publish), and a facility never moves to another community.
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "slug",
+        "kind",
+        "description",
+        "address",
+        "kecamatan",
+        "kelurahan",
+        "latitude",
+        "longitude",
+        "capacity",
+        "fee",
+        "amenities",
+        "house_rules",
+        *Facility.POLICY_FIELDS,
+    }
+)
+
+MAY_NOT_CHANGE = _("You may not change this facility.")
+
+
+def _refuse_unless(allowed: bool, message=MAY_NOT_CHANGE) -> None:
+    if not allowed:
+        raise PermissionDenied(str(message))
+
+
+def _check_fields(fields: dict) -> None:
+    if unknown := set(fields) - EDITABLE_FIELDS:
+        raise TypeError(f"not editable here: {', '.join(sorted(unknown))}")
+
+
 @transaction.atomic
-def opening_hours_replace(*, facility: Facility, intervals: list[tuple[int, dt.time, dt.time]]):
+def facility_create(*, community: Community, actor, **fields) -> Facility:
+    """A new facility of `community`, unpublished until its hours and photos are in."""
+    _refuse_unless(
+        permissions.can_add_facility(actor, community),
+        _("You may not add facilities to this community."),
+    )
+    _check_fields(fields)
+    facility = Facility(community=community, **fields)
+    facility.slug = facility.slug or unique_slug(Facility, facility.name)
+    facility.is_published = False
+    facility.save()
+    return facility
+
+
+@transaction.atomic
+def facility_update(*, facility: Facility, actor, **fields) -> Facility:
+    """Details and booking policy. A slug left empty keeps the facility's web address."""
+    _refuse_unless(permissions.can_edit_facility(actor, facility))
+    _check_fields(fields)
+    if "slug" in fields and not fields["slug"]:
+        del fields["slug"]
+    for name, value in fields.items():
+        setattr(facility, name, value)
+    facility.save()
+    return facility
+
+
+@transaction.atomic
+def opening_hours_replace(
+    *, facility: Facility, intervals: list[tuple[int, dt.time, dt.time]], actor
+) -> None:
+    _refuse_unless(permissions.can_edit_opening_hours(actor, facility))
     validate_intervals(intervals)
     OpeningHours.objects.filter(facility=facility).delete()
     OpeningHours.objects.bulk_create(
@@ -47,8 +118,13 @@ def opening_hours_replace(*, facility: Facility, intervals: list[tuple[int, dt.t
 
 
 def closure_add(
-    *, facility: Facility | None, start: dt.datetime, end: dt.datetime, reason: str
+    *, facility: Facility | None, start: dt.datetime, end: dt.datetime, reason: str, actor
 ) -> Closure:
+    """A closure of `facility`, or of every facility in the city (`facility` None)."""
+    _refuse_unless(
+        permissions.can_add_closure(actor, facility),
+        _("You may not change the closures of this facility."),
+    )
     if end <= start:
         raise ValidationError(_("A closure must end after it starts."), code="end_before_start")
     if not reason.strip():
@@ -56,8 +132,17 @@ def closure_add(
     return Closure.objects.create(facility=facility, start=start, end=end, reason=reason.strip())
 
 
-def facility_publish(*, facility: Facility, published: bool) -> Facility:
+def closure_delete(*, closure: Closure, actor) -> None:
+    _refuse_unless(
+        permissions.can_delete_closure(actor, closure.facility),
+        _("You may not change the closures of this facility."),
+    )
+    closure.delete()
+
+
+def facility_publish(*, facility: Facility, published: bool, actor) -> Facility:
     """Only a verified community's facility goes public."""
+    _refuse_unless(permissions.can_edit_facility(actor, facility))
     if published and facility.community.status != Community.Status.VERIFIED:
         raise ValidationError(
             _(
@@ -71,7 +156,8 @@ def facility_publish(*, facility: Facility, published: bool) -> Facility:
 
 
 @transaction.atomic
-def photo_add(*, facility: Facility, upload, alt_text: str = "") -> FacilityPhoto:
+def photo_add(*, facility: Facility, upload, alt_text: str = "", actor) -> FacilityPhoto:
+    _refuse_unless(permissions.can_add_photo(actor, facility))
     processed = process_photo(upload)  # raises ValidationError with a clear message
     # Lock the facility: two uploads at once get distinct positions and one cover.
     Facility.objects.select_for_update().filter(pk=facility.pk).first()
@@ -89,7 +175,8 @@ def photo_add(*, facility: Facility, upload, alt_text: str = "") -> FacilityPhot
 
 
 @transaction.atomic
-def photo_set_cover(*, photo: FacilityPhoto) -> None:
+def photo_set_cover(*, photo: FacilityPhoto, actor) -> None:
+    _refuse_unless(permissions.can_change_photos(actor, photo.facility))
     FacilityPhoto.objects.filter(facility_id=photo.facility_id, is_cover=True).update(
         is_cover=False
     )
@@ -98,8 +185,9 @@ def photo_set_cover(*, photo: FacilityPhoto) -> None:
 
 
 @transaction.atomic
-def photo_move(*, photo: FacilityPhoto, offset: int) -> None:
+def photo_move(*, photo: FacilityPhoto, offset: int, actor) -> None:
     """Move a photo one place earlier (-1) or later (+1) in the gallery."""
+    _refuse_unless(permissions.can_change_photos(actor, photo.facility))
     photos = list(FacilityPhoto.objects.select_for_update().filter(facility_id=photo.facility_id))
     photos.sort(key=lambda item: (item.position, item.pk))
     index = next(i for i, item in enumerate(photos) if item.pk == photo.pk)
@@ -113,7 +201,8 @@ def photo_move(*, photo: FacilityPhoto, offset: int) -> None:
 
 
 @transaction.atomic
-def photo_delete(*, photo: FacilityPhoto) -> None:
+def photo_delete(*, photo: FacilityPhoto, actor) -> None:
+    _refuse_unless(permissions.can_delete_photo(actor, photo.facility))
     facility_id, was_cover = photo.facility_id, photo.is_cover
     photo.image.delete(save=False)
     photo.thumbnail.delete(save=False)

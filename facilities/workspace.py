@@ -1,34 +1,38 @@
 """The organizer workspace for facilities (/kelola/fasilitas/...): thin views over
-facilities.services. Organizers reach only their own communities' facilities; anyone else
-gets a 404, as if the facility did not exist."""
+facilities.services, which decide who may change what (communities.permissions). Who may not
+even view a facility gets a 404, as if it did not exist; who may view it but not change it
+sees the pages without their forms and buttons, and a 403 page for a change."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from bookings.permissions import can_manage_bookings_of
 from bookings.selectors import bookings_broken_by_policy
-from communities.permissions import community_for_manager, managed_communities
-from communities.services import unique_slug
+from communities import permissions
+from communities.views import refusals_as_403, refuse_unless
 from facilities import services
 from facilities.forms import ClosureForm, FacilityForm, OpeningHoursFormSet, PhotoUploadForm
 from facilities.models import Closure, Facility, FacilityPhoto
 from haidepok import clock
 
 
-def facility_for_manager(user, slug: str) -> Facility:
-    facility = (
-        Facility.objects.select_related("community")
-        .filter(slug=slug, community__in=managed_communities(user))
-        .first()
+def _facility_page(request, template: str, facility: Facility, may: dict, **context):
+    """A page of the facility's settings, offering only what the user may do."""
+    return render(
+        request,
+        template,
+        {
+            "facility": facility,
+            "may": may,
+            "may_see_bookings": can_manage_bookings_of(request.user, facility),
+            **context,
+        },
     )
-    if facility is None:
-        raise Http404
-    return facility
 
 
 def _after_policy_change(request, facility):
@@ -44,15 +48,16 @@ def _after_policy_change(request, facility):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_as_403
 def facility_create(request, community_slug):
-    community = community_for_manager(request.user, community_slug)
+    community = permissions.community_for_viewer(request.user, community_slug)
+    # The page is nothing but the form: who may not add gets the 403 page for it.
+    refuse_unless(permissions.can_add_facility(request.user, community))
     form = FacilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        facility = form.save(commit=False)
-        facility.community = community
-        facility.slug = facility.slug or unique_slug(Facility, facility.name)
-        facility.is_published = False
-        facility.save()
+        facility = services.facility_create(
+            community=community, actor=request.user, **form.cleaned_data
+        )
         messages.success(
             request, _("Facility saved. Add its opening hours and photos, then publish it.")
         )
@@ -62,26 +67,42 @@ def facility_create(request, community_slug):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_as_403
 def facility_edit(request, slug):
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
+    may = permissions.rights(request.user, facility.community_id)
+    if request.method == "POST":
+        refuse_unless(may["edit_facility"])
     # The form gets its own copy: validating bad input writes it onto the instance (an empty
     # slug, say), and the page around the form must still show the saved facility.
     form = FacilityForm(request.POST or None, instance=Facility.objects.get(pk=facility.pk))
     if request.method == "POST" and form.is_valid():
-        facility = form.save()
+        facility = services.facility_update(
+            facility=facility, actor=request.user, **form.cleaned_data
+        )
         messages.success(request, _("Facility saved."))
         return _after_policy_change(request, facility)
-    return render(
+    if not may["edit_facility"]:
+        for field in form.fields.values():
+            field.disabled = True  # shown, read-only, without a Save button
+    return _facility_page(
         request,
         "kelola/facility_form.html",
-        {"form": form, "facility": facility, "community": facility.community},
+        facility,
+        may,
+        form=form,
+        community=facility.community,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_as_403
 def facility_hours(request, slug):
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
+    may = permissions.rights(request.user, facility.community_id)
+    if request.method == "POST":
+        refuse_unless(may["edit_opening_hours"])
     initial = [
         {"weekday": interval.weekday, "opens": interval.opens, "closes": interval.closes}
         for interval in facility.opening_hours.all()
@@ -89,19 +110,32 @@ def facility_hours(request, slug):
     formset = OpeningHoursFormSet(request.POST or None, initial=initial, prefix="jam")
     if request.method == "POST" and formset.is_valid():
         try:
-            services.opening_hours_replace(facility=facility, intervals=formset.intervals())
+            services.opening_hours_replace(
+                facility=facility, intervals=formset.intervals(), actor=request.user
+            )
         except ValidationError as error:
             formset._non_form_errors = formset.error_class(error.messages)
         else:
             messages.success(request, _("Opening hours saved."))
             return _after_policy_change(request, facility)
-    return render(request, "kelola/facility_hours.html", {"facility": facility, "formset": formset})
+    return _facility_page(
+        request,
+        "kelola/facility_hours.html",
+        facility,
+        may,
+        formset=formset,
+        opening_hours=facility.opening_hours.all(),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_as_403
 def facility_closures(request, slug):
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
+    may = permissions.rights(request.user, facility.community_id)
+    if request.method == "POST":
+        refuse_unless(may["add_closure"])
     form = ClosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,6 +144,7 @@ def facility_closures(request, slug):
                 start=clock.as_wib(form.cleaned_data["start"]),
                 end=clock.as_wib(form.cleaned_data["end"]),
                 reason=form.cleaned_data["reason"],
+                actor=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -117,26 +152,30 @@ def facility_closures(request, slug):
             messages.success(request, _("Closure added."))
             return _after_policy_change(request, facility)
     closures = facility.closures.filter(end__gt=clock.now()).order_by("start")
-    return render(
-        request,
-        "kelola/facility_closures.html",
-        {"facility": facility, "form": form, "closures": closures},
+    return _facility_page(
+        request, "kelola/facility_closures.html", facility, may, form=form, closures=closures
     )
 
 
 @login_required
 @require_POST
+@refusals_as_403
 def closure_delete(request, slug, closure_id):
-    facility = facility_for_manager(request.user, slug)
-    get_object_or_404(Closure, pk=closure_id, facility=facility).delete()
+    facility = permissions.facility_for_viewer(request.user, slug)
+    closure = get_object_or_404(Closure, pk=closure_id, facility=facility)
+    services.closure_delete(closure=closure, actor=request.user)
     messages.success(request, _("Closure removed."))
     return redirect("manage_facility_closures", slug=facility.slug)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refusals_as_403
 def facility_photos(request, slug):
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
+    may = permissions.rights(request.user, facility.community_id)
+    if request.method == "POST":
+        refuse_unless(may["add_photo"])
     form = PhotoUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,6 +183,7 @@ def facility_photos(request, slug):
                 facility=facility,
                 upload=form.cleaned_data["image"],
                 alt_text=form.cleaned_data["alt_text"],
+                actor=request.user,
             )
         except ValidationError as error:
             form.add_error("image", error)
@@ -151,25 +191,25 @@ def facility_photos(request, slug):
             messages.success(request, _("Photo added."))
             return redirect("manage_facility_photos", slug=facility.slug)
     photos = facility.photos.order_by("position", "pk")
-    return render(
-        request,
-        "kelola/facility_photos.html",
-        {"facility": facility, "form": form, "photos": photos},
+    return _facility_page(
+        request, "kelola/facility_photos.html", facility, may, form=form, photos=photos
     )
 
 
 @login_required
 @require_POST
+@refusals_as_403
 def photo_action(request, slug, photo_id):
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
     photo = get_object_or_404(FacilityPhoto, pk=photo_id, facility=facility)
+    photo.facility = facility  # already fetched, with its community
     action = request.POST.get("action")
     if action == "cover":
-        services.photo_set_cover(photo=photo)
+        services.photo_set_cover(photo=photo, actor=request.user)
     elif action in ("up", "down"):
-        services.photo_move(photo=photo, offset=-1 if action == "up" else 1)
+        services.photo_move(photo=photo, offset=-1 if action == "up" else 1, actor=request.user)
     elif action == "delete":
-        services.photo_delete(photo=photo)
+        services.photo_delete(photo=photo, actor=request.user)
     else:
         messages.error(request, _("Unknown action."))
     return redirect("manage_facility_photos", slug=facility.slug)
@@ -177,11 +217,12 @@ def photo_action(request, slug, photo_id):
 
 @login_required
 @require_POST
+@refusals_as_403
 def facility_publish(request, slug):
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
     publish = request.POST.get("publish") == "1"
     try:
-        services.facility_publish(facility=facility, published=publish)
+        services.facility_publish(facility=facility, published=publish, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -200,7 +241,7 @@ def facility_conflicts(request, slug):
     from bookings.errors import BookingError
     from bookings.models import Booking
 
-    facility = facility_for_manager(request.user, slug)
+    facility = permissions.facility_for_viewer(request.user, slug)
     if request.method == "POST":
         booking = get_object_or_404(
             Booking, reference=request.POST.get("reference"), facility=facility
@@ -221,8 +262,10 @@ def facility_conflicts(request, slug):
         else:
             messages.success(request, done % {"reference": booking.reference})
         return redirect("manage_facility_conflicts", slug=facility.slug)
-    return render(
+    return _facility_page(
         request,
         "kelola/facility_conflicts.html",
-        {"facility": facility, "conflicts": bookings_broken_by_policy(facility)},
+        facility,
+        permissions.rights(request.user, facility.community_id),
+        conflicts=bookings_broken_by_policy(facility),
     )

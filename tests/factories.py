@@ -188,3 +188,74 @@ def fast_password_hashing(settings):
     """Hash the factories' passwords with MD5: PBKDF2 costs most of a second per resident,
     and the booking tests make many residents. Use with pytest.mark.usefixtures."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Helpers for the workspace's permission tests --------------------------------------------
+
+
+class FacilityPhotoFactory(factory.django.DjangoModelFactory):
+    """A photo row without files (its names only): enough to reorder, cover or delete."""
+
+    class Meta:
+        model = "facilities.FacilityPhoto"
+
+    facility = factory.SubFactory(FacilityFactory)
+    image = factory.Sequence(lambda n: f"facilities/foto-{n}.webp")
+    thumbnail = factory.Sequence(lambda n: f"facilities/foto-{n}-kecil.webp")
+    position = factory.Sequence(int)
+
+
+def staff_with_permissions(*permissions: str, **kwargs):
+    """An active staff account outside the "Pemkot staff" group, given `permissions`
+    ("facilities.change_facility", ...) directly."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True, pemkot_staff=False, **kwargs)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
+def permission_cast(facility) -> dict:
+    """Everyone whose rights in the workspace differ, for `facility`'s community."""
+    return {
+        "organizer": organizer_of(facility),
+        "other_organizer": MembershipFactory().user,
+        "resident": UserFactory(),
+        "pemkot_staff": UserFactory(is_staff=True),
+        "technician": UserFactory(is_staff=True, pemkot_staff=False),
+        "superuser": UserFactory(is_staff=True, is_superuser=True, pemkot_staff=False),
+        "facility_editor": staff_with_permissions("facilities.change_facility"),
+    }
+
+
+def facility_form_data(**changes) -> dict:
+    """What the workspace's facility form posts, filled in and valid."""
+    return {
+        "name": "Balai Warga Kukusan",
+        "slug": "",
+        "kind": "hall",
+        "description": "Aula serbaguna.",
+        "address": "Jl. Kukusan No. 1",
+        "kecamatan": "beji",
+        "kelurahan": "Kukusan",
+        "latitude": "-6.370000",
+        "longitude": "106.820000",
+        "capacity": "80",
+        "fee": "0",
+        "amenities": "Kursi\nToilet",
+        "house_rules": "Jaga kebersihan.",
+        "slot_minutes": "60",
+        "min_slots": "1",
+        "max_slots": "4",
+        "buffer_minutes": "30",
+        "lead_hours": "24",
+        "horizon_days": "60",
+        "max_active_per_user": "3",
+        "cancel_hours": "24",
+        "approval": "community",
+        **changes,
+    }

@@ -310,7 +310,7 @@ def test_a_kept_booking_leaves_the_list_until_it_breaks_another_rule(
     assert client.get(url).context["conflicts"] == []
     long_one.refresh_from_db()
     assert long_one.status == BookingStatus.REQUESTED  # kept, untouched
-    assert (long_one.kept.rules, long_one.kept.decided_by) == ("too_long", organizer)
+    assert (long_one.kept.rules, long_one.kept.decided_by) == ("too_long:minutes=120", organizer)
 
     # A later change that breaks another rule puts it back on the list.
     closure_add(
@@ -318,6 +318,7 @@ def test_a_kept_booking_leaves_the_list_until_it_breaks_another_rule(
         start=clock.local_datetime(MONDAY, dt.time(10)),
         end=clock.local_datetime(MONDAY, dt.time(11)),
         reason="Perbaikan listrik",
+        actor=organizer,
     )
     conflicts = client.get(url).context["conflicts"]
     assert [(b, [v.code for v in violations]) for b, violations in conflicts] == [
