@@ -108,6 +108,8 @@ def test_staff_verify_with_smtp_down_get_no_500_and_the_mail_follows_when_it_is_
     assert "ConnectionRefusedError" in row.last_error
     failed = client.get(f"{NOTIFICATIONS}?state__exact=failed")
     assert list(failed.context["cl"].result_list) == [row]
+    assert "Karang Taruna Limo" in failed.content.decode()  # what it is about
+    assert client.get(f"{NOTIFICATIONS}{row.pk}/change/").status_code == 200
 
     sink = smtp_down.back()
     with django_capture_on_commit_callbacks(execute=True):
@@ -216,6 +218,7 @@ def test_staff_resend_a_failed_invitation_from_the_outbox(
         invite(client, organizer.communities.get())
     row = Notification.objects.get(kind=Kind.INVITATION, state=State.FAILED)
     client.force_login(pemkot_staff())
+    assert client.get(f"{NOTIFICATIONS}{row.pk}/change/").status_code == 200
 
     sink = smtp_down.back()
     with django_capture_on_commit_callbacks(execute=True):

@@ -61,7 +61,3 @@ def withdrawal_reason(notification: Notification) -> str | None:
     elif kind == Kind.INVITATION and notification.invitation.accepted_at is not None:
         return "No longer sent: the invitation was accepted."
     return None
-
-
-def still_relevant(notification: Notification) -> bool:
-    return withdrawal_reason(notification) is None
