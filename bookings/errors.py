@@ -28,6 +28,9 @@ MESSAGES = {
     "cancel_too_late": _("Bookings can be cancelled up to %(hours)s hours before the start."),
     "not_allowed": _("You are not allowed to do this."),
     "not_started": _("A no-show can only be recorded once the booking has started."),
+    "no_show_too_late": _(
+        "A no-show can only be recorded up to %(hours)s hours after the booking ended."
+    ),
     "nothing_to_keep": _("This booking fits the facility's settings: there is nothing to keep."),
 }
 
@@ -85,11 +88,21 @@ class BookingError(Exception):
 
 
 class Violation:
-    def __init__(self, code: str, params: dict | None = None):
+    def __init__(self, code: str, params: dict | None = None, *, cause: str = ""):
         if code not in MESSAGES:
             raise ValueError(f"unknown booking error code {code!r}")
         self.code = code
         self.params = params or {}
+        # What exactly the rule met: which closure, which opening hours. Without one, the
+        # parameters say it (a 90-minute limit is not a 120-minute limit).
+        self.cause = cause or ";".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+
+    @property
+    def key(self) -> str:
+        """The rule and its cause, e.g. "closed:closure-12" or "too_long:minutes=120": what a
+        booking kept despite new settings was kept despite (bookings.models.KeptConflict)."""
+        cause = self.cause.replace(",", " ")
+        return f"{self.code}:{cause}" if cause else self.code
 
     @property
     def field(self) -> str | None:

@@ -175,7 +175,9 @@ class KeptConflict(models.Model):
 
     booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="kept")
     rules = models.CharField(
-        _("rules it breaks"), max_length=300, help_text=_("Codes, comma-separated.")
+        _("rules it breaks"),
+        max_length=1000,
+        help_text=_("The rules and their causes (code:cause), comma-separated."),
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -193,8 +195,10 @@ class KeptConflict(models.Model):
     def __str__(self):
         return f"{self.booking}: {self.rules}"
 
-    def covers(self, codes) -> bool:
-        return set(codes) <= set(self.rules.split(","))
+    def covers(self, violations) -> bool:
+        """Whether every rule now broken was broken for the same cause when it was kept: a
+        booking kept despite one closure is not kept despite the next one."""
+        return {violation.key for violation in violations} <= set(self.rules.split(","))
 
 
 class NotificationKind(models.TextChoices):

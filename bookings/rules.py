@@ -1,15 +1,17 @@
-"""The rules a booking request must pass: one function that every entry point calls.
+"""The rules a booking request must pass, each written once.
 
-`request_violations` answers with every rule that fails (so a form can show each one next to
-its field); `check_request` raises them as a BookingError. The same facts (grid, opening
-hours, closures, holidays, lead time, horizon) also drive the availability grid, through the
-small helpers below, so the calendar never offers a slot the rules would refuse.
+`request_violations` answers with every rule that a request breaks (so a form can show each
+one next to its field); `check_request` raises them as a BookingError. The rules about the
+time alone (`time_violations`: the grid, the length, opening hours, closures, lead time,
+horizon, other bookings) are also what the availability grid, the catalog's "free on" filter
+and the API's `free_on` ask, through `can_start`: a moment is shown free exactly when a
+booking of the facility's minimum length may start then.
 """
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import holidays
 from allauth.account.models import EmailAddress
@@ -26,9 +28,67 @@ from haidepok import clock
 # (facility, start) index however many past bookings a facility has.
 MAX_BLOCKED_SPAN = dt.timedelta(days=2)
 
-# Outside these years a request is refused before any date arithmetic is done on it.
-EARLIEST_YEAR, LATEST_YEAR = clock.EARLIEST_YEAR, clock.LATEST_YEAR
 
+# --- Two bookings -----------------------------------------------------------------------------
+
+
+def blocked_until(facility: Facility, end: dt.datetime) -> dt.datetime:
+    """The end of the time a booking keeps to itself: its end plus the facility's buffer."""
+    return end + dt.timedelta(minutes=facility.buffer_minutes)
+
+
+def overlaps(
+    start: dt.datetime,
+    until: dt.datetime,
+    other_start: dt.datetime,
+    other_until: dt.datetime,
+) -> bool:
+    """Whether two bookings clash: each keeps [start, end + buffer) to itself, half-open, so
+    one whose buffer ends at 10.00 and one starting at 10.00 do not. The PostgreSQL exclusion
+    constraint (migration 0002) and BookingQuerySet.overlapping state the same condition;
+    tests/test_overlap.py holds all three to it."""
+    return start < other_until and other_start < until
+
+
+@dataclass(frozen=True)
+class Holders:
+    """The slot-holding bookings near a time, as (start, blocked_until), loaded once."""
+
+    spans: tuple[tuple[dt.datetime, dt.datetime], ...]
+
+    @classmethod
+    def load(cls, facility: Facility, start: dt.datetime, end: dt.datetime) -> "Holders":
+        """Those that can clash with a booking inside [start, end) (its buffer included)."""
+        return cls.load_many([facility], start, end)[facility.pk]
+
+    @classmethod
+    def load_many(
+        cls, facilities: Iterable[Facility], start: dt.datetime, end: dt.datetime
+    ) -> dict[int, "Holders"]:
+        """One query for many facilities."""
+        facilities = list(facilities)
+        longest_buffer = max((f.buffer_minutes for f in facilities), default=0)
+        rows = (
+            Booking.objects.holding_slot()
+            .filter(
+                facility__in=facilities,
+                start__gt=start - MAX_BLOCKED_SPAN,
+                start__lt=end + dt.timedelta(minutes=longest_buffer),
+                blocked_until__gt=start,
+            )
+            .order_by("start")
+            .values_list("facility_id", "start", "blocked_until")
+        )
+        spans: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {f.pk: [] for f in facilities}
+        for facility_id, held_start, held_until in rows:
+            spans[facility_id].append((held_start, held_until))
+        return {facility_id: cls(tuple(found)) for facility_id, found in spans.items()}
+
+    def clash(self, start: dt.datetime, until: dt.datetime) -> bool:
+        return any(overlaps(start, until, held, held_until) for held, held_until in self.spans)
+
+
+# --- A facility's calendar --------------------------------------------------------------------
 
 # The holidays package names holidays in the server's locale unless told otherwise.
 HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
@@ -46,6 +106,15 @@ def public_holiday(day: dt.date) -> str | None:
 
 
 @dataclass(frozen=True)
+class Closing:
+    """Why a facility is closed at some time, and which closure (or holiday) says so: a
+    booking kept despite one closure is not kept despite another (KeptConflict)."""
+
+    reason: str
+    cause: str
+
+
+@dataclass(frozen=True)
 class FacilityCalendar:
     """What a facility's opening hours and closures say about time, loaded once."""
 
@@ -55,41 +124,75 @@ class FacilityCalendar:
 
     @classmethod
     def load(cls, facility: Facility, start: dt.datetime, end: dt.datetime) -> "FacilityCalendar":
-        hours: dict[int, list[tuple[dt.time, dt.time]]] = {}
-        for interval in OpeningHours.objects.filter(facility=facility).order_by("opens"):
-            hours.setdefault(interval.weekday, []).append((interval.opens, interval.closes))
+        return cls.load_many([facility], start, end)[facility.pk]
+
+    @classmethod
+    def load_many(
+        cls, facilities: Iterable[Facility], start: dt.datetime, end: dt.datetime
+    ) -> dict[int, "FacilityCalendar"]:
+        """The calendars of many facilities over [start, end) in two queries."""
+        facilities = list(facilities)
+        hours: dict[int, dict[int, list[tuple[dt.time, dt.time]]]] = {f.pk: {} for f in facilities}
+        intervals = OpeningHours.objects.filter(facility__in=facilities).order_by("opens")
+        for facility_id, weekday, opens, closes in intervals.values_list(
+            "facility_id", "weekday", "opens", "closes"
+        ):
+            hours[facility_id].setdefault(weekday, []).append((opens, closes))
         closures = list(
-            Closure.objects.affecting(facility)
+            Closure.objects.affecting_any(facilities)
             .filter(start__lt=end, end__gt=start)
             .order_by("start")
         )
-        return cls(facility=facility, hours=hours, closures=closures)
+        return {
+            f.pk: cls(
+                facility=f,
+                hours=hours[f.pk],
+                closures=[c for c in closures if c.facility_id in (None, f.pk)],
+            )
+            for f in facilities
+        }
+
+    @cached_property
+    def _open(self) -> dict[int, list[tuple[dt.time, dt.time]]]:
+        return {weekday: _merged(intervals) for weekday, intervals in self.hours.items()}
 
     def within_opening_hours(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Open for the whole of [start, end), on one day; intervals that touch (08–12 and
+        12–16) are open straight through."""
         local_start, local_end = clock.to_local(start), clock.to_local(end)
         if local_start.date() != local_end.date():
             return False
         return any(
             opens <= local_start.time() and local_end.time() <= closes
-            for opens, closes in _merged(self.hours.get(local_start.weekday(), []))
+            for opens, closes in self._open.get(local_start.weekday(), [])
         )
 
-    def closure_reason(self, start: dt.datetime, end: dt.datetime) -> str | None:
-        """Why the facility is closed during [start, end), or None when it is not."""
+    def closing(self, start: dt.datetime, end: dt.datetime) -> Closing | None:
+        """Why the facility is closed during [start, end), or None when it is not: the first
+        closure's reason, and every closure and holiday then as the cause."""
+        reasons, causes = [], []
         for closure in self.closures:
             if closure.start < end and closure.end > start:
-                return closure.reason
+                reasons.append(closure.reason)
+                causes.append(f"closure-{closure.pk}")
         if self.facility.closed_on_public_holidays:
             local_start = clock.to_local(start)
             local_last = clock.to_local(end - dt.timedelta(microseconds=1))
-            for day in {local_start.date(), local_last.date()}:
+            for day in sorted({local_start.date(), local_last.date()}):
                 if name := public_holiday(day):
-                    return name
-        return None
+                    reasons.append(name)
+                    causes.append(f"holiday-{day.isoformat()}")
+        if not reasons:
+            return None
+        return Closing(reasons[0], "+".join(causes))
+
+    def hours_signature(self, day: dt.date) -> str:
+        """The opening hours of `day`'s weekday as text: what a booking outside them broke."""
+        intervals = self._open.get(day.weekday(), [])
+        return "+".join(f"{opens:%H%M}-{closes:%H%M}" for opens, closes in intervals) or "shut"
 
 
 def _merged(intervals: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
-    """Intervals that touch (08-12 and 12-16) are open straight through (08-16)."""
     merged: list[tuple[dt.time, dt.time]] = []
     for opens, closes in sorted(intervals):
         if merged and opens <= merged[-1][1]:
@@ -99,10 +202,17 @@ def _merged(intervals: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.
     return merged
 
 
+# --- The rules about time ---------------------------------------------------------------------
+
+
 def on_grid(facility: Facility, moment: dt.datetime) -> bool:
     local = clock.to_local(moment)
     minutes = local.hour * 60 + local.minute
     return local.second == 0 and local.microsecond == 0 and minutes % facility.slot_minutes == 0
+
+
+def minimum_length(facility: Facility) -> dt.timedelta:
+    return dt.timedelta(minutes=facility.min_slots * facility.slot_minutes)
 
 
 def too_soon(facility: Facility, start: dt.datetime, now: dt.datetime) -> bool:
@@ -118,19 +228,74 @@ def beyond_horizon(facility: Facility, start: dt.datetime, now: dt.datetime) -> 
     return clock.to_local(start).date() > last_bookable_day(facility, now)
 
 
-def blocked_until(facility: Facility, end: dt.datetime) -> dt.datetime:
-    """The end of the time a booking keeps to itself: its end plus the facility's buffer."""
-    return end + dt.timedelta(minutes=facility.buffer_minutes)
+def policy_violations(
+    facility: Facility, calendar: FacilityCalendar, start: dt.datetime, end: dt.datetime
+) -> list[Violation]:
+    """The rules about the time itself (grid, length, opening hours, closures): what a request
+    must meet, and what an existing booking may stop meeting when the organizers change the
+    facility's policy, hours or closures. Each names its cause, so that a booking kept
+    despite one change is not taken to be kept despite the next."""
+    violations: list[Violation] = []
+    minutes = facility.slot_minutes
+    if not (on_grid(facility, start) and on_grid(facility, end)):
+        violations.append(Violation("not_on_grid", {"slot": minutes}))
+    length = end - start
+    if length < minimum_length(facility):
+        violations.append(Violation("too_short", {"minutes": facility.min_slots * minutes}))
+    elif length > dt.timedelta(minutes=facility.max_slots * minutes):
+        violations.append(Violation("too_long", {"minutes": facility.max_slots * minutes}))
+    if not calendar.within_opening_hours(start, end):
+        day = clock.to_local(start).date()
+        violations.append(Violation("outside_opening_hours", cause=calendar.hours_signature(day)))
+    if closing := calendar.closing(start, end):
+        violations.append(Violation("closed", {"reason": closing.reason}, cause=closing.cause))
+    return violations
 
 
-def conflicting_bookings(
-    facility: Facility, start: dt.datetime, end: dt.datetime, exclude: Iterable[int] = ()
-):
-    return (
-        Booking.objects.overlapping(facility, start, blocked_until(facility, end))
-        .filter(start__gt=start - MAX_BLOCKED_SPAN)
-        .exclude(pk__in=list(exclude))
-    )
+def timing_violations(facility: Facility, start: dt.datetime, now: dt.datetime) -> list[Violation]:
+    """When the request comes: not after the start, not too late, not too early."""
+    if start <= now:
+        return [Violation("in_past")]
+    if too_soon(facility, start, now):
+        return [Violation("too_soon", {"hours": facility.lead_hours})]
+    if beyond_horizon(facility, start, now):
+        return [Violation("beyond_horizon", {"days": facility.horizon_days})]
+    return []
+
+
+def time_violations(
+    facility: Facility,
+    calendar: FacilityCalendar,
+    holders: Holders,
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+) -> list[Violation]:
+    """Every rule about the time alone that [start, end) breaks: what any resident would be
+    told, whoever they are."""
+    if not facility.is_bookable:
+        return [Violation("not_bookable")]
+    violations = policy_violations(facility, calendar, start, end)
+    violations += timing_violations(facility, start, now)
+    if holders.clash(start, blocked_until(facility, end)):
+        violations.append(Violation("slot_taken"))
+    return violations
+
+
+def can_start(
+    facility: Facility,
+    calendar: FacilityCalendar,
+    holders: Holders,
+    start: dt.datetime,
+    now: dt.datetime,
+) -> bool:
+    """Free: a booking of the facility's minimum length may start at `start`. The grid, the
+    catalog and the API call a time free exactly when this says so."""
+    end = start + minimum_length(facility)
+    return not time_violations(facility, calendar, holders, start, end, now)
+
+
+# --- The rules about the resident -------------------------------------------------------------
 
 
 def email_verified(user) -> bool:
@@ -140,28 +305,6 @@ def email_verified(user) -> bool:
 def active_bookings_count(facility: Facility, user, now: dt.datetime) -> int:
     """Pending or upcoming bookings that `user` holds at `facility`."""
     return Booking.objects.holding_slot().filter(facility=facility, user=user, end__gt=now).count()
-
-
-def policy_violations(
-    facility: Facility, calendar: FacilityCalendar, start: dt.datetime, end: dt.datetime
-) -> list[Violation]:
-    """The rules about the time itself (grid, length, opening hours, closures): what a request
-    must meet, and what an existing booking may stop meeting when the organizers change the
-    facility's policy, hours or closures."""
-    violations: list[Violation] = []
-    minutes = facility.slot_minutes
-    if not (on_grid(facility, start) and on_grid(facility, end)):
-        violations.append(Violation("not_on_grid", {"slot": minutes}))
-    length = end - start
-    if length < dt.timedelta(minutes=facility.min_slots * minutes):
-        violations.append(Violation("too_short", {"minutes": facility.min_slots * minutes}))
-    elif length > dt.timedelta(minutes=facility.max_slots * minutes):
-        violations.append(Violation("too_long", {"minutes": facility.max_slots * minutes}))
-    if not calendar.within_opening_hours(start, end):
-        violations.append(Violation("outside_opening_hours"))
-    if reason := calendar.closure_reason(start, end):
-        violations.append(Violation("closed", {"reason": reason}))
-    return violations
 
 
 def request_violations(
@@ -175,47 +318,34 @@ def request_violations(
 ) -> list[Violation]:
     """Every rule that a request for [start, end) at `facility` by `user` breaks."""
     violations: list[Violation] = []
-
-    def fail(code: str, **params):
-        violations.append(Violation(code, params))
-
     if not email_verified(user):
-        fail("email_not_verified")
-    if not (facility.is_published and facility.community.is_verified):
-        fail("not_bookable")
-        return violations  # nothing else about an unbookable facility is worth saying
+        violations.append(Violation("email_not_verified"))
+    if not facility.is_bookable:
+        # Nothing else about an unbookable facility is worth saying.
+        return [*violations, Violation("not_bookable")]
     if end <= start:
-        fail("too_short", minutes=facility.min_slots * facility.slot_minutes)
-        return violations
-    # Dates at the edge of the calendar would overflow the date arithmetic below; they are
+        minutes = facility.min_slots * facility.slot_minutes
+        return [*violations, Violation("too_short", {"minutes": minutes})]
+    # A moment at the edge of the calendar would overflow the date arithmetic below; it is
     # simply in the past or far beyond any horizon.
-    if start.year < EARLIEST_YEAR:
-        fail("in_past")
-        return violations
-    if end.year > LATEST_YEAR:
-        fail("beyond_horizon", days=facility.horizon_days)
-        return violations
+    if start.year < clock.EARLIEST_YEAR:
+        return [*violations, Violation("in_past")]
+    if end.year > clock.LATEST_YEAR:
+        return [*violations, Violation("beyond_horizon", {"days": facility.horizon_days})]
 
     calendar = FacilityCalendar.load(facility, start, end)
-    violations += policy_violations(facility, calendar, start, end)
-
-    if start <= now:
-        fail("in_past")
-    elif too_soon(facility, start, now):
-        fail("too_soon", hours=facility.lead_hours)
-    elif beyond_horizon(facility, start, now):
-        fail("beyond_horizon", days=facility.horizon_days)
-
+    holders = Holders.load(facility, start, end)
+    found = time_violations(facility, calendar, holders, start, end, now)
+    # The resident's own limits come before "taken", which is said last (as the form shows).
+    taken = [violation for violation in found if violation.code == "slot_taken"]
+    violations += [violation for violation in found if violation.code != "slot_taken"]
     if attendees < 1:
-        fail("no_attendees")
+        violations.append(Violation("no_attendees"))
     elif attendees > facility.capacity:
-        fail("over_capacity", capacity=facility.capacity)
+        violations.append(Violation("over_capacity", {"capacity": facility.capacity}))
     if active_bookings_count(facility, user, now) >= facility.max_active_per_user:
-        fail("quota_exceeded", limit=facility.max_active_per_user)
-
-    if conflicting_bookings(facility, start, end).exists():
-        fail("slot_taken")
-    return violations
+        violations.append(Violation("quota_exceeded", {"limit": facility.max_active_per_user}))
+    return violations + taken
 
 
 def check_request(**request) -> None:

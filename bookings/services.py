@@ -11,6 +11,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from bookings import rules
+from bookings.actions import Action, check, transition_refusal
 from bookings.errors import BookingError
 from bookings.models import (
     SLOT_HOLDING_STATUSES,
@@ -20,32 +21,13 @@ from bookings.models import (
     KeptConflict,
 )
 from bookings.notifications import notify_transition
-from bookings.permissions import can_decide, can_manage_bookings_of
+from bookings.permissions import can_manage_bookings_of
 from facilities.models import Facility
 from haidepok import clock
 
 # PostgreSQL's SQLSTATE for an exclusion constraint violation.
 EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
-
-ACTIONS = {
-    BookingStatus.APPROVED: _("approved"),
-    BookingStatus.REJECTED: _("rejected"),
-    BookingStatus.CANCELLED: _("cancelled"),
-    BookingStatus.NO_SHOW: _("marked as a no-show"),
-    BookingStatus.COMPLETED: _("completed"),
-    BookingStatus.EXPIRED: _("expired"),
-}
-
-# The state machine: which status each transition may start from.
-ALLOWED_FROM = {
-    BookingStatus.APPROVED: {BookingStatus.REQUESTED},
-    BookingStatus.REJECTED: {BookingStatus.REQUESTED},
-    BookingStatus.CANCELLED: {BookingStatus.REQUESTED, BookingStatus.APPROVED},
-    BookingStatus.NO_SHOW: {BookingStatus.APPROVED},
-    BookingStatus.COMPLETED: {BookingStatus.APPROVED},
-    BookingStatus.EXPIRED: {BookingStatus.REQUESTED},
-}
 
 
 def booking_request(
@@ -103,10 +85,7 @@ def booking_approve(*, booking: Booking, actor, now: dt.datetime | None = None) 
     now = now or clock.now()
     with transaction.atomic():
         booking = _lock(booking)
-        if not can_decide(actor, booking.facility):
-            raise BookingError("not_allowed")
-        _check_transition(booking, BookingStatus.APPROVED)
-        _check_still_possible(booking, now)
+        check(actor, booking, Action.APPROVE, now)
         return _change(booking, BookingStatus.APPROVED, actor=actor, now=now, decision=True)
 
 
@@ -116,9 +95,7 @@ def booking_reject(
     now = now or clock.now()
     with transaction.atomic():
         booking = _lock(booking)
-        if not can_decide(actor, booking.facility):
-            raise BookingError("not_allowed")
-        _check_transition(booking, BookingStatus.REJECTED)
+        check(actor, booking, Action.REJECT, now)
         reason = _required(reason)
         return _change(
             booking, BookingStatus.REJECTED, actor=actor, now=now, reason=reason, decision=True
@@ -128,21 +105,14 @@ def booking_reject(
 def booking_cancel(
     *, booking: Booking, actor, reason: str = "", now: dt.datetime | None = None
 ) -> Booking:
-    """The resident cancels their own booking until `cancel_hours` before the start; staff and
+    """The resident cancels their own booking (bookings.actions says until when); staff and
     the facility's organizers cancel any time, and must say why (the resident is told)."""
     now = now or clock.now()
     with transaction.atomic():
         booking = _lock(booking)
-        managing = can_manage_bookings_of(actor, booking.facility)
-        owner = actor.is_authenticated and booking.user_id == actor.pk
-        if not (managing or owner):
-            raise BookingError("not_allowed")
-        _check_transition(booking, BookingStatus.CANCELLED)
-        if managing:
+        check(actor, booking, Action.CANCEL, now)
+        if can_manage_bookings_of(actor, booking.facility):
             reason = _required(reason)
-        else:
-            if now > resident_cancel_deadline(booking):
-                raise BookingError("cancel_too_late", hours=booking.facility.cancel_hours)
         return _change(
             booking, BookingStatus.CANCELLED, actor=actor, now=now, reason=reason.strip()
         )
@@ -169,28 +139,21 @@ def booking_keep_despite_policy(*, booking: Booking, actor) -> KeptConflict:
         kept, _created = KeptConflict.objects.update_or_create(
             booking=booking,
             defaults={
-                "rules": ",".join(sorted({v.code for v in violations})),
+                # The rules with their causes: kept despite this closure, not any closure.
+                "rules": ",".join(sorted({violation.key for violation in violations})),
                 "decided_by": actor,
             },
         )
         return kept
 
 
-def resident_cancel_deadline(booking: Booking) -> dt.datetime:
-    """The last moment a resident may cancel their own booking (staff and organizers may
-    cancel any time)."""
-    return booking.start - dt.timedelta(hours=booking.facility.cancel_hours)
-
-
 def booking_mark_no_show(*, booking: Booking, actor, now: dt.datetime | None = None) -> Booking:
+    """Nobody came: from the start until NO_SHOW_GRACE after the end, also once the sweep
+    has completed the booking."""
     now = now or clock.now()
     with transaction.atomic():
         booking = _lock(booking)
-        if not can_manage_bookings_of(actor, booking.facility):
-            raise BookingError("not_allowed")
-        _check_transition(booking, BookingStatus.NO_SHOW)
-        if booking.start > now:
-            raise BookingError("not_started")
+        check(actor, booking, Action.NO_SHOW, now)
         return _change(booking, BookingStatus.NO_SHOW, actor=actor, now=now)
 
 
@@ -214,8 +177,8 @@ def bookings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
                     .filter(pk=pk, status=from_status, **due_filter)
                     .first()
                 )
-                if booking is None:  # changed meanwhile by someone else
-                    continue
+                if booking is None or transition_refusal(booking, to_status):
+                    continue  # changed meanwhile by someone else
                 _change(booking, to_status, actor=None, now=now)
                 counts[str(to_status)] += 1
     return counts
@@ -258,28 +221,6 @@ def _lock(booking: Booking) -> Booking:
         .select_related("facility__community", "user")  # the user: who is told
         .get(pk=booking.pk)
     )
-
-
-def _check_transition(booking: Booking, to_status: str) -> None:
-    if booking.status not in ALLOWED_FROM[to_status]:
-        raise BookingError(
-            "invalid_transition",
-            status=BookingStatus(booking.status).label,
-            action=ACTIONS[to_status],
-        )
-
-
-def _check_still_possible(booking: Booking, now: dt.datetime) -> None:
-    """What may have changed since the request: the time passed, the facility closed or was
-    unpublished. (The slot itself is still held by the request.)"""
-    facility = booking.facility
-    if not (facility.is_published and facility.community.is_verified):
-        raise BookingError("not_bookable")
-    if booking.start <= now:
-        raise BookingError("in_past")
-    calendar = rules.FacilityCalendar.load(facility, booking.start, booking.end)
-    if reason := calendar.closure_reason(booking.start, booking.end):
-        raise BookingError("closed", reason=reason)
 
 
 def _required(reason: str) -> str:

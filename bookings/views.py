@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bookings import rules, services
+from bookings import actions, rules, services
 from bookings.errors import BookingError
 from bookings.forms import BookingRequestForm, CancelForm
 from bookings.ics import booking_calendar
@@ -105,7 +105,7 @@ def booking_detail(request, reference):
     return render(
         request,
         "bookings/booking_detail.html",
-        {"booking": booking, "can_cancel": _resident_may_cancel(booking)},
+        {"booking": booking, "can_cancel": _cancel_refusal(request.user, booking) is None},
     )
 
 
@@ -130,7 +130,12 @@ def booking_cancel(request, reference):
     return render(
         request,
         "bookings/booking_cancel.html",
-        {"booking": booking, "form": form, "can_cancel": _resident_may_cancel(booking)},
+        {
+            "booking": booking,
+            "form": form,
+            "can_cancel": (refused := _cancel_refusal(request.user, booking)) is None,
+            "cancel_refused": refused.message if refused else "",
+        },
     )
 
 
@@ -142,9 +147,10 @@ def booking_ics(request, reference):
     return response
 
 
-def _resident_may_cancel(booking: Booking) -> bool:
-    # The page offers the cancel button exactly when the service would accept it.
-    return booking.holds_slot and clock.now() <= services.resident_cancel_deadline(booking)
+def _cancel_refusal(user, booking: Booking):
+    # The page offers the cancel button exactly when the service would accept it, and says
+    # why not in the service's own words.
+    return actions.refusal(user, booking, actions.Action.CANCEL, clock.now())
 
 
 def public_calendar(request):

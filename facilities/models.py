@@ -9,7 +9,8 @@ from haidepok.depok import LATITUDE_RANGE, LONGITUDE_RANGE, WEEKDAYS, Kecamatan
 
 class FacilityQuerySet(models.QuerySet):
     def bookable(self):
-        """Published facilities of verified communities: the only ones residents may book."""
+        """Published facilities of verified communities: the only ones residents may book.
+        The same rule as Facility.is_bookable, for a query."""
         return self.filter(is_published=True, community__status=Community.Status.VERIFIED)
 
 
@@ -150,6 +151,13 @@ class Facility(models.Model):
         return self.name
 
     @property
+    def is_bookable(self) -> bool:
+        """Residents may book it: published, and run by a verified community. The rules, the
+        availability grid and every decision ask this; FacilityQuerySet.bookable() is the
+        same rule as a query."""
+        return self.is_published and self.community.status == Community.Status.VERIFIED
+
+    @property
     def is_free_of_charge(self) -> bool:
         return self.fee == 0
 
@@ -215,6 +223,10 @@ class ClosureQuerySet(models.QuerySet):
     def affecting(self, facility):
         """Closures of this facility and city-wide ones (no facility)."""
         return self.filter(models.Q(facility=facility) | models.Q(facility__isnull=True))
+
+    def affecting_any(self, facilities):
+        """Closures of any of these facilities, and city-wide ones."""
+        return self.filter(models.Q(facility__in=facilities) | models.Q(facility__isnull=True))
 
 
 class Closure(models.Model):

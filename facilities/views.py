@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from bookings.availability import facility_availability
-from bookings.selectors import free_between, open_on
+from bookings.selectors import free_between, free_on
 from facilities.forms import CatalogFilterForm
 from facilities.models import Closure
 from facilities.selectors import bookable_facility_name, published_facilities, search_facilities
@@ -25,8 +25,9 @@ def home(request):
     for name in CATALOG_PARAMETERS:
         if name in request.GET:
             params.setlist(name, request.GET.getlist(name))
-    if params.get("time_from") and params.get("time_to"):
-        # "Free then" depends on every booking of every facility: rendered each time.
+    if params.get("date"):
+        # "Free on/between" depends on every booking of every facility, and on the clock:
+        # rendered each time.
         content = _catalog_content(params)
     else:
         content = page_cache.cached(
@@ -45,6 +46,7 @@ def _catalog_content(params) -> str:
         capacity=filters.get("capacity"),
     )
     if day := filters.get("date"):
+        # Free as the facility page's grid shows it: a booking may start then (the rules).
         time_from, time_to = filters.get("time_from"), filters.get("time_to")
         if time_from and time_to and time_to > time_from:
             facilities = free_between(
@@ -53,7 +55,7 @@ def _catalog_content(params) -> str:
                 clock.local_datetime(day, time_to),
             )
         else:
-            facilities = open_on(facilities, day)
+            facilities = free_on(facilities, day)
     page = Paginator(facilities, PAGE_SIZE).get_page(params.get("halaman"))
     query = params.copy()
     query.pop("halaman", None)

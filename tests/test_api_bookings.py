@@ -487,14 +487,31 @@ def test_the_owner_may_cancel_with_no_body_at_all(facility, resident):
 def test_cancelling_too_late_is_400(facility, resident):
     start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=5)
     booking = BookingFactory(
-        facility=facility, user=resident, start=start, end=start + dt.timedelta(hours=1)
+        facility=facility,
+        user=resident,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        status=BookingStatus.APPROVED,
     )
 
     response = token_client(resident).post(cancel_url(booking))
 
     assert_error(response, 400, "cancel_too_late")
     booking.refresh_from_db()
-    assert booking.status == BookingStatus.REQUESTED
+    assert booking.status == BookingStatus.APPROVED
+
+
+def test_an_undecided_request_is_withdrawn_after_the_cancel_deadline(facility, resident):
+    start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=5)
+    booking = BookingFactory(
+        facility=facility, user=resident, start=start, end=start + dt.timedelta(hours=1)
+    )
+    assert facility.cancel_hours > 5
+
+    response = token_client(resident).post(cancel_url(booking))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
 
 
 def test_cancelling_twice_is_400(facility, resident):

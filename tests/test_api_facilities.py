@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from rest_framework.test import APIClient
 
 from bookings.models import BookingStatus
@@ -134,9 +135,34 @@ def test_free_on_lists_facilities_with_a_free_slot_that_day():
     response = APIClient().get("/api/v1/facilities/", {"free_on": day.isoformat()})
 
     assert sorted(slugs(response)) == ["cancelled-booking", "free"]
-    assert response.json()["count"] is None
+    assert response.json()["count"] == 2
     # Without the filter every one of them is listed.
     assert len(slugs(APIClient().get("/api/v1/facilities/"))) == 5
+
+
+def test_free_on_is_what_the_grid_and_the_catalog_call_free():
+    """A two-hour minimum: an hour left between two bookings is no free slot."""
+    day = booking_day()
+    gap = open_facility(
+        slug="gap", hours=((dt.time(8), dt.time(13)),), min_slots=2, buffer_minutes=0
+    )
+    for start, end in ((8, 11), (12, 13)):
+        BookingFactory(
+            facility=gap,
+            start=clock.local_datetime(day, dt.time(start)),
+            end=clock.local_datetime(day, dt.time(end)),
+            status=BookingStatus.APPROVED,
+        )
+    open_facility(slug="roomy", hours=((dt.time(8), dt.time(13)),), min_slots=2)
+
+    response = APIClient().get("/api/v1/facilities/", {"free_on": day.isoformat()})
+    grid = APIClient().get("/api/v1/facilities/gap/availability/", {"start": day.isoformat()})
+    catalog = Client().get("/", {"date": day.isoformat()})
+
+    assert slugs(response) == ["roomy"]
+    assert {slot["state"] for slot in grid.json()["days"][0]["slots"]} >= {"too_short"}
+    assert "free" not in {slot["state"] for slot in grid.json()["days"][0]["slots"]}
+    assert [facility.slug for facility in catalog.context["facilities"]] == ["roomy"]
 
 
 def test_free_on_a_past_day_lists_nothing():

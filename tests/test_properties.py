@@ -305,7 +305,11 @@ class BookingMachine(RuleBasedStateMachine):
         cancel_hours = self.policies[held.facility]["cancel_hours"]
         if held.status not in HOLDING:
             expected = "invalid_transition"
-        elif not by_staff and self.now > held.start - dt.timedelta(hours=cancel_hours):
+        elif by_staff:
+            expected = None
+        elif held.status == S.REQUESTED:  # undecided: withdrawn until it starts
+            expected = "in_past" if self.now >= held.start else None
+        elif self.now > held.start - dt.timedelta(hours=cancel_hours):
             expected = "cancel_too_late"
         else:
             expected = None
@@ -324,10 +328,12 @@ class BookingMachine(RuleBasedStateMachine):
     def mark_no_show(self, data):
         pk = data.draw(st.sampled_from(sorted(self.bookings)))
         held = self.bookings[pk]
-        if held.status != S.APPROVED:
+        if held.status not in (S.APPROVED, S.COMPLETED):
             expected = "invalid_transition"
         elif held.start > self.now:
             expected = "not_started"
+        elif self.now > held.end + dt.timedelta(hours=48):
+            expected = "no_show_too_late"
         else:
             expected = None
         self.decide(

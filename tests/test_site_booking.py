@@ -186,15 +186,35 @@ def test_cancel_with_a_confirmation_step(client, facility):
 
 def test_cancel_after_the_deadline_is_refused(client, facility):
     start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=5)
-    booking = BookingFactory(facility=facility, start=start, end=start + dt.timedelta(hours=1))
+    booking = BookingFactory(
+        facility=facility,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        status=BookingStatus.APPROVED,
+    )
     client.force_login(booking.user)
 
     page = client.get(f"/booking-saya/{booking.reference}/batal/")
     client.post(f"/booking-saya/{booking.reference}/batal/")
 
     assert page.context["can_cancel"] is False
+    assert f"{facility.cancel_hours} jam" in page.content.decode()  # the service's own words
     booking.refresh_from_db()
-    assert booking.status == BookingStatus.REQUESTED
+    assert booking.status == BookingStatus.APPROVED
+
+
+def test_an_undecided_request_is_withdrawn_after_the_cancel_deadline(client, facility):
+    start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=5)
+    booking = BookingFactory(facility=facility, start=start, end=start + dt.timedelta(hours=1))
+    assert facility.cancel_hours > 5
+    client.force_login(booking.user)
+
+    detail = client.get(f"/booking-saya/{booking.reference}/").content.decode()
+    client.post(f"/booking-saya/{booking.reference}/batal/", {"reason": ""})
+
+    assert "Tarik permintaan" in detail
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
 
 
 def test_ics_download(client, facility):

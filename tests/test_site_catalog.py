@@ -13,6 +13,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 MONDAY = dt.date(2027, 3, 1)
+# The Thursday before: Monday is within every facility's lead time and horizon.
+NOW = clock.local_datetime(dt.date(2027, 2, 25), dt.time(9))
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
 def names(response) -> set[str]:
@@ -70,22 +77,78 @@ def test_free_on_a_date_and_time_range(client):
         status="cancelled",
     )
 
-    query = {"date": "2027-03-01", "time_from": "09:30", "time_to": "11:30"}
-    assert names(client.get("/", query)) == {"Bebas"}
-    query = {"date": "2027-03-01", "time_from": "10:00", "time_to": "11:00"}
-    assert names(client.get("/", query)) == {"Bebas", "Jeda", "Terpesan"}
+    def free(time_from, time_to):
+        return names(
+            client.get("/", {"date": "2027-03-01", "time_from": time_from, "time_to": time_to})
+        )
+
+    # Free between two times: a booking of the facility's minimum length (one hour here) may
+    # start on its grid then, and end by the second time.
+    assert free("09:00", "10:00") == {"Bebas", "Terpesan"}  # Jeda keeps 09-10 as its buffer
+    assert free("09:30", "11:00") == {"Bebas", "Terpesan", "Jeda"}  # 10.00-11.00 everywhere
     # A new booking ending 11:00 at the hall with no buffer fits right before the 11:00 one.
-    query = {"date": "2027-03-01", "time_from": "09:00", "time_to": "11:00"}
-    assert "Terpesan" in names(client.get("/", query))
+    assert free("10:00", "11:00") == {"Bebas", "Jeda", "Terpesan"}
+    assert free("10:30", "12:00") == {"Bebas", "Jeda"}  # 11.00-12.00
+    assert free("12:00", "13:00") == {"Bebas", "Jeda", "Tutup"}
+    # No hour-long booking fits between 10.30 and 11.30 on an hourly grid.
+    assert free("10:30", "11:30") == set()
+
+
+def test_free_means_a_booking_of_the_minimum_length_can_start(client):
+    """A slot left free between two bookings, or the last one before closing, is no use to a
+    facility booked for two hours at least: the catalog does not call it free (nor does the
+    facility page)."""
+    gap = open_all_week(FacilityFactory(name="Celah", min_slots=2, buffer_minutes=0))
+    at = clock.local_datetime
+    BookingFactory(facility=gap, start=at(MONDAY, dt.time(8)), end=at(MONDAY, dt.time(11)))
+    BookingFactory(facility=gap, start=at(MONDAY, dt.time(12)), end=at(MONDAY, dt.time(19)))
+    roomy = open_all_week(FacilityFactory(name="Lapang", min_slots=2))
+
+    def free(time_from, time_to):
+        return names(
+            client.get("/", {"date": "2027-03-01", "time_from": time_from, "time_to": time_to})
+        )
+
+    assert free("11:00", "12:00") == set()  # one free hour: the gap is too short
+    assert free("19:00", "20:00") == set()  # the last hour before closing at 20.00
+    assert free("18:00", "20:00") == {"Lapang"}
+    page = client.get(f"/fasilitas/{gap.slug}/", {"minggu": "2027-03-01"})
+    monday = page.context["availability"].days[0]
+    states = {slot.start_label: slot.state for slot in monday.slots}
+    assert states["11.00"] == states["19.00"] == "too_short"
+    assert roomy.pk
+
+
+def test_touching_opening_intervals_count_as_one(client):
+    split = FacilityFactory(name="Dua Sesi", min_slots=2)
+    OpeningHoursFactory(facility=split, weekday=0, opens=dt.time(8), closes=dt.time(12))
+    OpeningHoursFactory(facility=split, weekday=0, opens=dt.time(12), closes=dt.time(16))
+
+    query = {"date": "2027-03-01", "time_from": "11:00", "time_to": "13:00"}
+    assert names(client.get("/", query)) == {"Dua Sesi"}
+
+
+def test_free_on_a_date_alone_is_a_free_slot_that_day(client):
+    full = open_all_week(FacilityFactory(name="Penuh", buffer_minutes=0))
+    at = clock.local_datetime
+    BookingFactory(facility=full, start=at(MONDAY, dt.time(8)), end=at(MONDAY, dt.time(12)))
+    BookingFactory(facility=full, start=at(MONDAY, dt.time(12)), end=at(MONDAY, dt.time(16)))
+    BookingFactory(facility=full, start=at(MONDAY, dt.time(16)), end=at(MONDAY, dt.time(20)))
+    open_all_week(FacilityFactory(name="Kosong"))
+
+    assert names(client.get("/", {"date": "2027-03-01"})) == {"Kosong"}
+    assert names(client.get("/", {"date": "2027-03-02"})) == {"Kosong", "Penuh"}
+    # Every slot left today is within the 24-hour lead time.
+    assert names(client.get("/", {"date": "2027-02-25"})) == set()  # today
 
 
 def test_free_on_a_date_alone_lists_what_opens_that_day(client):
-    open_all_week(FacilityFactory(name="Setiap Hari"))
-    weekdays_only = FacilityFactory(name="Hari Kerja")
+    open_all_week(FacilityFactory(name="Setiap Hari", horizon_days=365))
+    weekdays_only = FacilityFactory(name="Hari Kerja", horizon_days=365)
     for weekday in range(5):
         OpeningHoursFactory(facility=weekdays_only, weekday=weekday)
     holiday_closed = open_all_week(
-        FacilityFactory(name="Libur Tutup", closed_on_public_holidays=True)
+        FacilityFactory(name="Libur Tutup", closed_on_public_holidays=True, horizon_days=365)
     )
     assert holiday_closed
 
@@ -112,14 +175,13 @@ def test_catalog_queries_do_not_grow_with_facilities(client, django_assert_max_n
     for facility in FacilityFactory.create_batch(2):
         open_all_week(facility)
     query = {"date": "2027-03-01", "time_from": "10:00", "time_to": "12:00"}
-    with django_assert_max_num_queries(6) as few:
+    # The page, its count and photos; the candidates, their hours, closures and bookings.
+    with django_assert_max_num_queries(7) as few:
         client.get("/", query)
     for facility in FacilityFactory.create_batch(12, buffer_minutes=30):
         open_all_week(facility)
         BookingFactory(facility=facility)
-    with django_assert_max_num_queries(len(few.captured_queries) + 1):
-        # +1: a second buffer value (0 and 30) costs nothing more than one subquery, but the
-        # paginator's count may be taken separately.
+    with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/", query)
 
 

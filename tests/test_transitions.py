@@ -209,7 +209,7 @@ def test_a_rejection_needs_a_reason(cast, reason):
 
 
 def test_a_resident_cancels_until_cancel_hours_before_the_start():
-    cast = cast_for(cancel_hours=24)
+    cast = cast_for(approval=Facility.Approval.AUTO, cancel_hours=24, max_active_per_user=2)
     deadline = START - dt.timedelta(hours=24)
     late, in_time = request(cast), request(cast, start=wib(2027, 3, 1, 14), end=wib(2027, 3, 1, 16))
 
@@ -229,7 +229,28 @@ def test_a_resident_cancels_until_cancel_hours_before_the_start():
     for booking in (late, in_time):
         booking.refresh_from_db()
         assert booking.status == S.CANCELLED
-        assert events(booking)[-1] == (cast.resident.pk, S.REQUESTED, S.CANCELLED, "")
+        assert events(booking)[-1] == (cast.resident.pk, S.APPROVED, S.CANCELLED, "")
+
+
+def test_a_resident_withdraws_an_undecided_request_after_the_cancel_deadline_until_it_starts():
+    cast = cast_for(cancel_hours=24, max_active_per_user=2)
+    withdrawn = request(cast)
+    started = request(cast, start=wib(2027, 3, 1, 14), end=wib(2027, 3, 1, 16))
+
+    services.booking_cancel(
+        booking=withdrawn, actor=cast.resident, now=START - dt.timedelta(minutes=1)
+    )
+    refuses(
+        "in_past",
+        services.booking_cancel,
+        started,
+        actor=cast.resident,
+        now=wib(2027, 3, 1, 14),
+    )
+
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == S.CANCELLED
+    assert events(withdrawn)[-1] == (cast.resident.pk, S.REQUESTED, S.CANCELLED, "")
 
 
 def test_a_resident_cancels_an_approved_booking_and_may_say_why():
@@ -309,6 +330,33 @@ def test_a_no_show_is_recorded_once_an_approved_booking_has_started(cast, who):
     assert events(booking)[-1] == (actor.pk, S.APPROVED, S.NO_SHOW, "")
 
 
+def test_a_no_show_is_recorded_within_48_hours_of_the_end_also_once_completed(cast):
+    on_time, too_late = (
+        request(cast),
+        request(cast, start=wib(2027, 3, 1, 14), end=wib(2027, 3, 1, 16), user=cast.neighbour),
+    )
+    for booking in (on_time, too_late):
+        services.booking_approve(booking=booking, actor=cast.staff, now=NOW)
+    # The sweep completes both the evening they end.
+    assert services.bookings_sweep(now=wib(2027, 3, 1, 17))["completed"] == 2
+
+    services.booking_mark_no_show(
+        booking=on_time, actor=cast.organizer, now=END + dt.timedelta(hours=48)
+    )
+    error = refuses(
+        "no_show_too_late",
+        services.booking_mark_no_show,
+        too_late,
+        actor=cast.organizer,
+        now=wib(2027, 3, 1, 16) + dt.timedelta(hours=48, seconds=1),
+    )
+
+    assert "48" in error.message
+    on_time.refresh_from_db()
+    assert on_time.status == S.NO_SHOW
+    assert events(on_time)[-1] == (cast.organizer.pk, S.COMPLETED, S.NO_SHOW, "")
+
+
 @pytest.mark.parametrize("who", ["resident", "neighbour", "stranger", "member"])
 def test_only_staff_and_organizers_record_a_no_show(cast, who):
     booking = request(cast)
@@ -364,12 +412,13 @@ def test_the_sweep_completes_ended_bookings_and_expires_undecided_ones():
 
 # --- illegal transitions ----------------------------------------------------------------------
 
-# The state machine of the design, written out independently of services.ALLOWED_FROM.
+# The state machine of the design, written out independently of actions.ALLOWED_FROM (a
+# no-show may be recorded after the sweep has completed the booking).
 LEGAL_FROM = {
     "approve": {S.REQUESTED},
     "reject": {S.REQUESTED},
     "cancel": {S.REQUESTED, S.APPROVED},
-    "no_show": {S.APPROVED},
+    "no_show": {S.APPROVED, S.COMPLETED},
 }
 
 

@@ -1,12 +1,8 @@
 """The reads behind the API, each in a bounded number of queries."""
 
-import datetime as dt
-from collections.abc import Iterable
-
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from bookings.availability import facility_availability
 from bookings.models import Booking, BookingEvent
 from bookings.permissions import can_manage_bookings_of
 from bookings.references import normalise_reference
@@ -39,16 +35,6 @@ def bookable_facility(slug: str) -> Facility:
         return Facility.objects.bookable().select_related("community").get(slug=slug)
     except Facility.DoesNotExist:
         raise Http404 from None
-
-
-def with_free_slot_on(facilities: Iterable[Facility], day: dt.date) -> list[Facility]:
-    """Those of `facilities` with at least one free slot on `day`, as the availability grid
-    says: three queries per facility, so call it on one page of facilities at a time."""
-    return [
-        facility
-        for facility in facilities
-        if any(slot.is_free for slot in facility_availability(facility, day, 1).days[0].slots)
-    ]
 
 
 def _bookings_with_history() -> QuerySet[Booking]:

@@ -29,7 +29,7 @@ from bookings.api.serializers import (
     FacilitySerializer,
 )
 from bookings.availability import facility_availability
-from bookings.selectors import open_on
+from bookings.selectors import free_on
 from facilities.selectors import search_facilities
 from haidepok import clock, page_cache
 
@@ -41,26 +41,19 @@ ERRORS = {
 }
 
 
-class FacilityPagination(PageNumberPagination):
-    def get_paginated_response_schema(self, schema):
-        response = super().get_paginated_response_schema(schema)
-        response["properties"]["count"]["nullable"] = True  # with free_on
-        return response
-
-
 class FacilityList(generics.ListAPIView):
     """Bookable facilities, filtered and paginated (20 a page)."""
 
     permission_classes = [AllowAny]
     serializer_class = FacilitySerializer
-    pagination_class = FacilityPagination
+    pagination_class = PageNumberPagination
 
     @extend_schema(
         parameters=[FacilityFilterSerializer],
         description=(
-            "With `free_on`, each page checks its facilities (those that open that day) "
-            "against the availability grid and lists those with a free slot: a page may list "
-            "fewer than 20; follow `next`. `count` is then null."
+            "With `free_on`, only the facilities with at least one free slot that day: a "
+            "slot where a booking of the facility's minimum length may start, as the "
+            "availability grid shows it free and as the site's catalog filters."
         ),
         responses={200: FacilitySerializer(many=True), 400: ERRORS[400]},
     )
@@ -74,16 +67,10 @@ class FacilityList(generics.ListAPIView):
             kind=query.get("kind", ""),
             capacity=query.get("min_capacity"),
         )
-        day = query.get("free_on")
-        if day:
-            facilities = open_on(facilities, day)
+        if day := query.get("free_on"):
+            facilities = free_on(facilities, day)
         page = self.paginate_queryset(facilities)
-        if day:
-            page = selectors.with_free_slot_on(page, day)
-        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        if day:
-            response.data["count"] = None  # the facilities of later pages are not checked yet
-        return response
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class FacilityDetail(APIView):
