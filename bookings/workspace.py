@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bookings import services
+from bookings.actions import allowed_actions
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent, BookingStatus
-from bookings.permissions import can_decide
 from bookings.references import normalise_reference
 from communities.permissions import is_pemkot_staff, managed_communities
 from facilities.models import Facility
@@ -134,7 +134,8 @@ def booking_manage(request, reference):
     return render(
         request,
         "kelola/booking_detail.html",
-        {"booking": booking, "can_decide": can_decide(request.user, booking.facility)},
+        # The decisions the services would accept now, and only those.
+        {"booking": booking, "actions": allowed_actions(request.user, booking, clock.now())},
     )
 
 
