@@ -10,8 +10,7 @@ from bookings.availability import grid_floor
 from bookings.models import Booking
 from facilities.models import Facility
 from haidepok import clock
-from haidepok.fields import PhoneField
-from haidepok.widgets import DateInput
+from haidepok.fields import BoundedDateField, PhoneField
 
 
 def length_choices(facility: Facility) -> list[tuple[int, str]]:
@@ -46,7 +45,7 @@ def start_time_choices(facility: Facility, opening_hours) -> list[tuple[str, str
 
 
 class BookingRequestForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = BoundedDateField(label=_("Date"))
     start_time = forms.ChoiceField(label=_("Start time (WIB)"))
     slots = forms.TypedChoiceField(label=_("Length"), coerce=int)
     purpose = forms.CharField(

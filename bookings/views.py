@@ -35,11 +35,8 @@ def _own_booking(user, reference: str) -> Booking:
 def _initial_from_query(request, facility: Facility) -> dict:
     """Prefill the form from the slot the resident picked in the week view (?mulai=...)."""
     initial = {"phone": getattr(request.user, "phone", ""), "slots": facility.min_slots}
-    raw = request.GET.get("mulai", "")
-    try:
-        start = clock.as_wib(dt.datetime.fromisoformat(raw)) if raw else None
-    except ValueError:
-        start = None
+    # A start outside the bound (or not a moment) prefills nothing.
+    start = clock.moment_from_query(request.GET.get("mulai"))
     if start is not None:
         local = clock.to_local(start)
         initial.update(date=local.date(), start_time=local.strftime("%H:%M"))

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility
 from facilities.services import validate_intervals
 from haidepok.depok import WEEKDAYS, Kecamatan
-from haidepok.widgets import DateInput, DateTimeInput, TimeInput
+from haidepok.fields import BoundedDateField, BoundedDateTimeField
+from haidepok.widgets import TimeInput
 
 
 class CatalogFilterForm(forms.Form):
@@ -25,7 +26,7 @@ class CatalogFilterForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("At least (people)"), required=False, min_value=1, max_value=100000
     )
-    date = forms.DateField(label=_("Free on"), required=False, widget=DateInput())
+    date = BoundedDateField(label=_("Free on"), required=False)
     time_from = forms.TimeField(label=_("From"), required=False, widget=TimeInput())
     time_to = forms.TimeField(label=_("Until"), required=False, widget=TimeInput())
 
@@ -165,8 +166,8 @@ OpeningHoursFormSet = forms.formset_factory(
 
 
 class ClosureForm(forms.Form):
-    start = forms.DateTimeField(label=_("Closed from"), widget=DateTimeInput())
-    end = forms.DateTimeField(label=_("Until"), widget=DateTimeInput())
+    start = BoundedDateTimeField(label=_("Closed from"))
+    end = BoundedDateTimeField(label=_("Until"))
     reason = forms.CharField(label=_("Reason (shown to residents)"), max_length=255)
 
     def clean(self):

@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -33,21 +34,54 @@ def as_wib(moment: dt.datetime) -> dt.datetime:
     return moment
 
 
-# The years a booking can have. A date outside them, typed into a query string, is not used:
-# one week later or two days earlier would overflow the date type at its ends.
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+# The years a date typed by anyone (a form, a query string, the API) may have: the one bound of
+# the project. Outside it a date is a typing mistake or a probe, never a booking (no horizon
+# reaches that far), and keeping far from the ends of Python's calendar (years 1 and 9999)
+# means a day or a week added, or a move to UTC or WIB, cannot overflow.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+def within_bounds(value: dt.date | dt.datetime) -> bool:
+    """Whether a date, or a moment as it reads in WIB (a naive one is WIB), lies within
+    EARLIEST_YEAR..LATEST_YEAR."""
+    if isinstance(value, dt.datetime) and not timezone.is_naive(value):
+        try:
+            value = value.astimezone(WIB)
+        except OverflowError:  # within hours of year 1 or 9999: far outside
+            return False
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+def out_of_bounds_message() -> str:
+    """What a person is told about a date outside the bound, in the active language."""
+    return _("Enter a date between the years %(first)s and %(last)s.") % {
+        "first": EARLIEST_YEAR,
+        "last": LATEST_YEAR,
+    }
 
 
 def day_from_query(text: str | None, default: dt.date | None) -> dt.date | None:
     """The date (YYYY-MM-DD) a page was asked for in its query string, or `default` when none
-    was given, it is not a date, or its year is outside EARLIEST_YEAR..LATEST_YEAR."""
+    was given, it is not a date, or it is outside the bound (within_bounds)."""
     try:
         day = dt.date.fromisoformat(text) if text else None
     except ValueError:
         return default
-    if day is None or not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+    if day is None or not within_bounds(day):
         return default
     return day
+
+
+def moment_from_query(text: str | None) -> dt.datetime | None:
+    """The moment (ISO 8601; without an offset, WIB) a page was asked for in its query string,
+    or None when none was given, it is not a moment, or it is outside the bound."""
+    try:
+        moment = as_wib(dt.datetime.fromisoformat(text)) if text else None
+    except ValueError:
+        return None
+    if moment is None or not within_bounds(moment):
+        return None
+    return moment
 
 
 def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:

@@ -1,7 +1,11 @@
 """Form fields the site's forms share."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from haidepok import clock
+from haidepok.widgets import DateInput, DateTimeInput
 
 
 class PhoneField(forms.RegexField):
@@ -16,3 +20,45 @@ class PhoneField(forms.RegexField):
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             **kwargs,
         )
+
+
+class _Bounded:
+    """A date or a moment within the project's one bound (clock.within_bounds), checked
+    before any code adds days to it or moves it to UTC, which could overflow at the ends of
+    the calendar."""
+
+    def to_python(self, value):
+        try:
+            value = super().to_python(value)
+        except OverflowError:  # a naive time made aware near year 1 or 9999
+            raise ValidationError(clock.out_of_bounds_message(), code="out_of_bounds") from None
+        if value is not None and not clock.within_bounds(value):
+            raise ValidationError(clock.out_of_bounds_message(), code="out_of_bounds")
+        return value
+
+
+class BoundedDateField(_Bounded, forms.DateField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            DateInput(
+                attrs={"min": f"{clock.EARLIEST_YEAR}-01-01", "max": f"{clock.LATEST_YEAR}-12-31"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+
+class BoundedDateTimeField(_Bounded, forms.DateTimeField):
+    """A moment; typed without an offset it is WIB (the site's time zone)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            DateTimeInput(
+                attrs={
+                    "min": f"{clock.EARLIEST_YEAR}-01-01T00:00",
+                    "max": f"{clock.LATEST_YEAR}-12-31T23:59",
+                }
+            ),
+        )
+        super().__init__(**kwargs)

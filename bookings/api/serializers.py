@@ -4,8 +4,6 @@ Input serializers check that a value has the right type, size and format; whethe
 allowed is decided by bookings.services, never here.
 """
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,30 +16,22 @@ from facilities.models import Facility
 from haidepok import clock
 from haidepok.depok import Kecamatan
 
-# Times outside these years are typing mistakes (or probes), not bookings; refusing them here
-# also keeps date arithmetic further on far from the limits of Python's datetime.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
-
 MAX_ATTENDEES = 100_000
-
-OUT_OF_RANGE = _("Enter a date between the years %(first)s and %(last)s.")
 
 
 class ApiSerializer(serializers.Serializer):
     default_error_messages = {"invalid": _("Send a JSON object.")}
 
 
-def _in_range(day: dt.date) -> bool:
-    return FIRST_YEAR <= day.year <= LAST_YEAR
+def out_of_bounds() -> serializers.ValidationError:
+    # The project's one bound (haidepok.clock): beyond it a date is a mistake or a probe.
+    return serializers.ValidationError(clock.out_of_bounds_message(), code="overflow")
 
 
 class WibDateTimeField(serializers.DateTimeField):
     """ISO 8601 with its offset, shown in WIB (+07:00); a time sent without offset is WIB."""
 
-    default_error_messages = {
-        "overflow": OUT_OF_RANGE,
-        "date": _("Enter a date and a time, not a date alone."),
-    }
+    default_error_messages = {"date": _("Enter a date and a time, not a date alone.")}
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=clock.WIB, **kwargs)
@@ -53,17 +43,14 @@ class WibDateTimeField(serializers.DateTimeField):
             moment = super().to_internal_value(value)
         except OverflowError:
             # Converting a time near year 1 or 9999 to WIB leaves the calendar.
-            self.fail("overflow")
-        if not _in_range(moment.date()):
-            self.fail("overflow")
+            raise out_of_bounds() from None
+        if not clock.within_bounds(moment):
+            raise out_of_bounds()
         return moment
 
     def fail(self, key, **kwargs):
-        if key == "overflow":
-            kwargs = {"first": FIRST_YEAR, "last": LAST_YEAR}
-            raise serializers.ValidationError(
-                str(self.error_messages["overflow"]) % kwargs, code="overflow"
-            )
+        if key == "overflow":  # DRF's own, when the move to WIB leaves the calendar
+            raise out_of_bounds()
         super().fail(key, **kwargs)
 
     def to_representation(self, value):
@@ -73,10 +60,8 @@ class WibDateTimeField(serializers.DateTimeField):
 class BoundedDateField(serializers.DateField):
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if not _in_range(day):
-            raise serializers.ValidationError(
-                str(OUT_OF_RANGE) % {"first": FIRST_YEAR, "last": LAST_YEAR}, code="overflow"
-            )
+        if not clock.within_bounds(day):
+            raise out_of_bounds()
         return day
 
 
