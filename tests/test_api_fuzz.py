@@ -1,4 +1,5 @@
-"""POST /api/v1/bookings/ with generated bodies: never a 5xx, and nothing written on a 4xx.
+"""POST /api/v1/bookings/ with generated bodies: never a 5xx, and nothing written on a 4xx;
+bodies nested deeper than any of ours (to a RecursionError in the JSON parser) are malformed.
 
 The data (a facility, a resident, a token) is made once per test function, inside it, so
 that every example of one run shares the test's transaction; each example compares the
@@ -12,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.models import Booking, BookingEvent
+from bookings.api.parsers import MAX_DEPTH, depth_exceeds
+from bookings.models import Booking, BookingEvent, BookingStatus
 from haidepok import clock
 from tests.api_support import booking_body, booking_day, token_client
-from tests.factories import UserFactory, open_facility
+from tests.factories import BookingFactory, UserFactory, open_facility
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +180,58 @@ def test_valid_times_at_any_offset_are_the_same_moment():
         assert response.json()["start"] == start.isoformat()
 
     run()
+
+
+# --- Deeply nested bodies -----------------------------------------------------------------
+
+NESTED = {
+    "lists": lambda depth: "[" * depth + "]" * depth,
+    "objects": lambda depth: '{"a":' * depth + "1" + "}" * depth,
+    "unclosed": lambda depth: "[" * depth,
+}
+
+
+@pytest.mark.parametrize("shape", NESTED)
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_deeply_nested_bodies_are_malformed_json_not_a_500(shape, depth):
+    facility = open_facility(slug="balai")
+    resident = UserFactory()
+    booking = BookingFactory(facility=facility, user=resident)
+    api = token_client(resident)
+    raw = NESTED[shape](depth).encode()
+
+    for url in (URL, f"{URL}{booking.reference}/cancel/"):
+        before = (Booking.objects.count(), BookingEvent.objects.count())
+        response = api.generic("POST", url, raw, content_type="application/json")
+
+        assert response.status_code == 400, (url, response.content[:300])
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "malformed_json"
+        assert (Booking.objects.count(), BookingEvent.objects.count()) == before
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REQUESTED
+
+
+def test_a_body_as_deep_as_the_limit_is_parsed_and_judged_on_its_fields():
+    facility = open_facility(slug="balai")
+    api = token_client(UserFactory())
+    body = booking_body(facility, booking_day())
+    for _ in range(MAX_DEPTH - 1):
+        body["purpose"] = [body["purpose"]]
+
+    response = post_json(api, json.dumps(body).encode())
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["fields"]) == {"purpose"}
+
+
+def test_the_depth_is_measured_without_recursion():
+    document = []
+    for _ in range(100_000):
+        document = [document, {"a": 1}]
+
+    assert depth_exceeds(document, MAX_DEPTH)
+    assert not depth_exceeds([[{"a": [1, {"b": None}]}]], 5)
+    assert depth_exceeds([[{"a": [1, {"b": None}]}]], 4)
+    assert not depth_exceeds("text", 0)
