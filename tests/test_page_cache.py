@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
     open_facility,
+    organizer_of,
     request_booking,
 )
 
@@ -74,7 +75,11 @@ def test_the_facility_page_shows_a_booking_a_closure_and_new_hours_at_once(clien
     assert free_link not in client.get(page).content.decode()
 
     facility_services.closure_add(
-        facility=facility, start=at(day, 10), end=at(day, 11), reason="Kerja bakti"
+        facility=facility,
+        start=at(day, 10),
+        end=at(day, 11),
+        reason="Kerja bakti",
+        actor=organizer_of(facility),
     )
     assert "Kerja bakti" in client.get(page).content.decode()
 
@@ -86,7 +91,9 @@ def test_first_opening_hours_show_at_once(client, day):
     assert "14.00–16.00" not in client.get(page).content.decode()
 
     facility_services.opening_hours_replace(
-        facility=facility, intervals=[(weekday, dt.time(14), dt.time(16)) for weekday in range(7)]
+        facility=facility,
+        intervals=[(weekday, dt.time(14), dt.time(16)) for weekday in range(7)],
+        actor=organizer_of(facility),
     )
 
     html = client.get(page).content.decode()
