@@ -11,11 +11,12 @@ from django.db.models.signals import post_delete, post_save
 from bookings.models import Booking
 from communities.models import Community
 from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
+from facilities.pages import facility_changed
 from haidepok import page_cache
 
 
 def booking_saved_or_deleted(sender, instance, **kwargs):
-    page_cache.facility_changed(instance.facility_id)
+    facility_changed(instance.facility_id)
 
 
 def catalog_data_saved_or_deleted(sender, instance, **kwargs):

@@ -10,6 +10,7 @@ from bookings.availability import facility_availability
 from bookings.selectors import free_between, free_on
 from facilities.forms import CatalogFilterForm
 from facilities.models import Closure
+from facilities.pages import facility_scope
 from facilities.selectors import bookable_facility_name, published_facilities, search_facilities
 from haidepok import clock, page_cache
 
@@ -77,7 +78,7 @@ def facility_detail(request, slug):
         "facility",
         (facility["id"], monday),
         lambda: _facility_content(facility["id"], monday),
-        facility_id=facility["id"],
+        scope=facility_scope(facility["id"]),
     ).content
     return render(
         request,

@@ -2,13 +2,14 @@
 without it) and dropped the moment what they show changes.
 
 Every fragment is kept with the versions of what it shows, and served only while they are
-current: the catalog's version (a facility, a photo, a community, opening hours or a closure
-changed) and, for a facility's own pages, the facility's version (its bookings). A change
+current: the catalog's version, which every page carries (the apps store a new one when
+anything the catalog shows changes), and, for a page about one object, that object's scope
+(e.g. "facility:12", its bookings: facilities/pages.py), named by the app that owns it. A change
 stores a new version at once and again after its transaction commits: a page rendered in
 between, from the data as it was before the commit, carries a version that is no longer
 current. One round trip to the cache reads a fragment and the current versions. Model signals
-(bookings/signals.py) call the two `*_changed` functions for every save and delete, whoever
-makes it; the few bulk updates call them themselves.
+(bookings/signals.py, through facilities/pages.py) call `catalog_changed` and `changed` for
+every save and delete, whoever makes it; the few bulk updates call them themselves.
 
 A fragment also knows when the clock alone makes it wrong (a slot becomes past or too soon to
 book, a new day opens for booking, a closure ends) and is not served from then on, nor before
@@ -43,13 +44,13 @@ CATALOG_VERSION = "page-version:catalog"
 class Fragment(NamedTuple):
     content: str
     etag: str
-    versions: list[str] | None  # of the catalog and the facility, when it was made
+    versions: list[str] | None  # of the catalog and the page's scope, when it was made
     made_at: dt.datetime
     valid_until: dt.datetime
 
 
-def facility_version_key(facility_id: int) -> str:
-    return f"page-version:facility:{facility_id}"
+def version_key(scope: str) -> str:
+    return f"page-version:{scope}"
 
 
 def catalog_changed() -> None:
@@ -58,9 +59,9 @@ def catalog_changed() -> None:
     _new_version(CATALOG_VERSION)
 
 
-def facility_changed(facility_id: int) -> None:
-    """Something of one facility changed: its bookings, closures, hours, photos or details."""
-    _new_version(facility_version_key(facility_id))
+def changed(scope: str) -> None:
+    """Something that the pages of one scope show changed (one facility's bookings, say)."""
+    _new_version(version_key(scope))
 
 
 def _new_version(key: str) -> None:
@@ -81,7 +82,7 @@ def cached(
     parts: tuple[Hashable, ...],
     render: Callable[[], tuple[str, dt.datetime | None]],
     *,
-    facility_id: int | None = None,
+    scope: str | None = None,
 ) -> Fragment:
     """The fragment `name` for `parts` in the active language, from the cache while nothing
     it shows has changed, else from `render()`, which returns the content and the moment the
@@ -94,8 +95,8 @@ def cached(
     digest = hashlib.blake2b(signature.encode(), digest_size=16).hexdigest()
     key = f"page:{FORMAT}:{name}:{digest}"
     version_keys = [CATALOG_VERSION]
-    if facility_id is not None:
-        version_keys.append(facility_version_key(facility_id))
+    if scope is not None:
+        version_keys.append(version_key(scope))
     # One round trip: the fragment, kept with the versions it was made under, and the
     # versions now.
     try:

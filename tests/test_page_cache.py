@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from bookings import services
 from communities.models import Community
 from facilities import services as facility_services
+from facilities.pages import facility_scope
 from haidepok import clock, page_cache
 from tests.api_support import restore_language  # noqa: F401 (a fixture)
 from tests.factories import (
@@ -105,7 +106,7 @@ def test_a_page_rendered_before_the_commit_is_not_served_after_it(
     day, django_capture_on_commit_callbacks
 ):
     facility = open_facility(slug="balai")
-    key = page_cache.facility_version_key(facility.pk)
+    key = page_cache.version_key(facility_scope(facility.pk))
     with django_capture_on_commit_callbacks(execute=True):
         request_booking(facility, at(day, 9), at(day, 10), now=clock.now())
         # Another process could render the page now, from the data before the commit.

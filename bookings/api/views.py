@@ -30,6 +30,7 @@ from bookings.api.serializers import (
 )
 from bookings.availability import facility_availability
 from bookings.selectors import free_on
+from facilities.pages import facility_scope
 from facilities.selectors import search_facilities
 from haidepok import clock, page_cache
 
@@ -106,7 +107,10 @@ class FacilityAvailability(APIView):
             return content.decode(), availability.valid_until
 
         grid = page_cache.cached(
-            "api-availability", (facility_id, first_day, days), render, facility_id=facility_id
+            "api-availability",
+            (facility_id, first_day, days),
+            render,
+            scope=facility_scope(facility_id),
         )
         # Conditional GET: a client that has this grid gets a 304 without a body.
         etag = f'"{grid.etag}"'
