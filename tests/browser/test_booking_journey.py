@@ -110,8 +110,8 @@ def test_sign_up_book_follow_download_and_cancel(
     (event,) = calendar.walk("VEVENT")
     assert booking.reference in str(event["UID"])
 
-    # Cancel it, after a confirmation step.
-    page.get_by_role("link", name=t("Cancel booking")).click()
+    # Withdraw it (nobody has decided yet), after a confirmation step.
+    page.get_by_role("link", name=t("Withdraw request")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(booking.reference)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED  # asking is not cancelling
