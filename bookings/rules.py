@@ -326,11 +326,11 @@ def request_violations(
     if end <= start:
         minutes = facility.min_slots * facility.slot_minutes
         return [*violations, Violation("too_short", {"minutes": minutes})]
-    # A moment at the edge of the calendar would overflow the date arithmetic below; it is
-    # simply in the past or far beyond any horizon.
-    if start.year < clock.EARLIEST_YEAR:
-        return [*violations, Violation("in_past")]
-    if end.year > clock.LATEST_YEAR:
+    # A moment outside the project's date bound (near the ends of the calendar, where the
+    # date arithmetic below would overflow) is simply in the past or beyond any horizon.
+    if not (clock.within_bounds(start) and clock.within_bounds(end)):
+        if start < now:
+            return [*violations, Violation("in_past")]
         return [*violations, Violation("beyond_horizon", {"days": facility.horizon_days})]
 
     calendar = FacilityCalendar.load(facility, start, end)
