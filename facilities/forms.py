@@ -4,7 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility
-from facilities.services import validate_intervals
+from facilities.services import EDITABLE_FIELDS, validate_intervals
 from haidepok.depok import WEEKDAYS, Kecamatan
 from haidepok.fields import BoundedDateField, BoundedDateTimeField
 from haidepok.widgets import TimeInput
@@ -81,22 +81,7 @@ class FacilityForm(forms.ModelForm):
 
     class Meta:
         model = Facility
-        fields = [
-            "name",
-            "slug",
-            "kind",
-            "description",
-            "address",
-            "kecamatan",
-            "kelurahan",
-            "latitude",
-            "longitude",
-            "capacity",
-            "fee",
-            "amenities",
-            "house_rules",
-            *Facility.POLICY_FIELDS,
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "house_rules": forms.Textarea(attrs={"rows": 4}),

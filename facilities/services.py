@@ -41,25 +41,23 @@ def validate_intervals(intervals: list[tuple[int, dt.time, dt.time]]) -> None:
                 )
 
 
-# What an organizer sets on the facility's page. Publishing has its own rule
-# (facility_publish), and a facility never moves to another community.
-EDITABLE_FIELDS = frozenset(
-    {
-        "name",
-        "slug",
-        "kind",
-        "description",
-        "address",
-        "kecamatan",
-        "kelurahan",
-        "latitude",
-        "longitude",
-        "capacity",
-        "fee",
-        "amenities",
-        "house_rules",
-        *Facility.POLICY_FIELDS,
-    }
+# What an organizer sets on the facility's page, in the order the form shows it. Publishing
+# has its own rule (facility_publish), and a facility never moves to another community.
+EDITABLE_FIELDS = (
+    "name",
+    "slug",
+    "kind",
+    "description",
+    "address",
+    "kecamatan",
+    "kelurahan",
+    "latitude",
+    "longitude",
+    "capacity",
+    "fee",
+    "amenities",
+    "house_rules",
+    *Facility.POLICY_FIELDS,
 )
 
 MAY_NOT_CHANGE = _("You may not change this facility.")
@@ -71,7 +69,7 @@ def _refuse_unless(allowed: bool, message=MAY_NOT_CHANGE) -> None:
 
 
 def _check_fields(fields: dict) -> None:
-    if unknown := set(fields) - EDITABLE_FIELDS:
+    if unknown := set(fields) - set(EDITABLE_FIELDS):
         raise TypeError(f"not editable here: {', '.join(sorted(unknown))}")
 
 

@@ -17,35 +17,13 @@ from tests.factories import (
     MembershipFactory,
     OpeningHoursFactory,
     UserFactory,
+    facility_form_data,
     organizer_of,
 )
 
 pytestmark = pytest.mark.django_db
 
-FACILITY_FORM = {
-    "name": "Balai Warga Kukusan",
-    "slug": "",
-    "kind": "hall",
-    "description": "Aula serbaguna.",
-    "address": "Jl. Kukusan No. 1",
-    "kecamatan": "beji",
-    "kelurahan": "Kukusan",
-    "latitude": "-6.370000",
-    "longitude": "106.820000",
-    "capacity": "80",
-    "fee": "0",
-    "amenities": "Kursi\nToilet",
-    "house_rules": "Jaga kebersihan.",
-    "slot_minutes": "60",
-    "min_slots": "1",
-    "max_slots": "4",
-    "buffer_minutes": "30",
-    "lead_hours": "24",
-    "horizon_days": "60",
-    "max_active_per_user": "3",
-    "cancel_hours": "24",
-    "approval": "community",
-}
+FACILITY_FORM = facility_form_data()
 
 
 def hours_form(rows):
