@@ -307,6 +307,12 @@ class BookingAdmin(admin.ModelAdmin):
         # (bookings.services.booking_request), never typed in here.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A booking is part of the audit trail, for everyone (superusers included): it ends
+        # by a decision of the services (cancel, reject...), which is written down, never by
+        # vanishing. This also takes the delete action off the change list.
+        return False
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
@@ -492,12 +498,15 @@ class BookingAdmin(admin.ModelAdmin):
 
 class RecordAdmin(admin.ModelAdmin):
     """Records written by the services (the audit trail, kept conflicts): read here, never
-    added or edited by hand."""
+    added, edited or deleted by hand, by anyone (superusers included)."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -167,6 +167,22 @@ class BookingEvent(models.Model):
     def __str__(self):
         return f"{self.booking}: {self.from_status or '∅'} → {self.to_status}"
 
+    class Immutable(Exception):
+        """An attempt to rewrite or delete an event of the audit trail."""
+
+    # What happened stays written: an event is inserted once (bookings.services) and never
+    # updated or deleted through the model. (Deleting the actor's account only sets `actor` to
+    # NULL, which Django does with a query, not through save().)
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise self.Immutable(f"{self} is part of the audit trail: it cannot be changed.")
+        # Always an INSERT: an unsaved event given the id of another must not overwrite it.
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise self.Immutable(f"{self} is part of the audit trail: it cannot be deleted.")
+
 
 class KeptConflict(models.Model):
     """A booking that its facility's new settings (policy, hours, closures) no longer allow, and
