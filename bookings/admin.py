@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from bookings import notifications, services
+from bookings.actions import ALLOWED_FROM, VERBS
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
 from bookings.models import Booking, BookingEvent, BookingStatus, KeptConflict, Notification
@@ -470,7 +471,7 @@ class BookingAdmin(admin.ModelAdmin):
         return bookings_csv_response(queryset, self._export_filename())
 
     def _reason_page(self, request, bookings, *, to_status, **page):
-        allowed_from = services.ALLOWED_FROM[to_status]
+        allowed_from = ALLOWED_FROM[to_status]
         rows = [
             (
                 [
@@ -485,7 +486,7 @@ class BookingAdmin(admin.ModelAdmin):
                 else _("Skipped: a booking that is %(status)s cannot be %(action)s.")
                 % {
                     "status": booking.get_status_display(),
-                    "action": services.ACTIONS[to_status],
+                    "action": VERBS[to_status],
                 },
             )
             for booking in bookings
