@@ -2,7 +2,13 @@
 
 INSTALLED_APPS names HaiDepokAdminConfig instead of "django.contrib.admin": every app still
 registers on `django.contrib.admin.site`, which then is a HaiDepokAdminSite.
+
+The project package knows no domain app: an app that has something to show on the index page
+registers a provider of template context with `add_index_context` (the bookings app gives the
+staff dashboard, from its admin module), as it registers its models.
 """
+
+from collections.abc import Callable
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
@@ -10,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 # The group of Pemkot staff, made with its permissions by bookings/migrations/0003.
 PEMKOT_STAFF_GROUP = "Pemkot staff"
+
+IndexContext = Callable[[object], dict]
 
 
 class HaiDepokAdminSite(AdminSite):
@@ -20,12 +28,21 @@ class HaiDepokAdminSite(AdminSite):
     # the breadcrumbs lead everywhere the side menu did.
     enable_nav_sidebar = False
 
-    def index(self, request, extra_context=None):
-        # Imported here: this module is loaded with the settings, before the models are.
-        from haidepok.dashboard import staff_dashboard
+    def __init__(self, name="admin"):
+        super().__init__(name)
+        self._index_context: list[IndexContext] = []
 
-        context = {"dashboard": staff_dashboard(request.user), **(extra_context or {})}
-        return super().index(request, extra_context=context)
+    def add_index_context(self, provider: IndexContext) -> IndexContext:
+        """Have `provider(request)` add its dict to the context of the index page (its
+        template, templates/admin/index.html, reads it). Returns `provider`: a decorator."""
+        self._index_context.append(provider)
+        return provider
+
+    def index(self, request, extra_context=None):
+        context = {}
+        for provider in self._index_context:
+            context.update(provider(request))
+        return super().index(request, extra_context={**context, **(extra_context or {})})
 
 
 class HaiDepokAdminConfig(AdminConfig):

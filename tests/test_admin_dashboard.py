@@ -139,3 +139,21 @@ def test_a_staff_member_without_booking_permissions_sees_no_booking_numbers(clie
     dashboard = response.context["dashboard"]
     assert not dashboard.show_bookings and not dashboard.show_communities
     assert dashboard.pending == 0
+
+
+def test_the_dashboard_is_the_bookings_apps_and_the_project_package_imports_no_app():
+    """haidepok/ is the project (settings, URLs, the admin site, what every app shares): it
+    knows no domain app. The dashboard belongs to bookings, which gives it to the admin site's
+    index page (bookings/admin/__init__.py: add_index_context)."""
+    from django.contrib import admin
+
+    from bookings.admin import dashboard
+    from tests.test_import_graph import imported_names, project_modules
+
+    domain = {"accounts", "bookings", "communities", "facilities"}
+    for module, path in project_modules().items():
+        if module.split(".")[0] != "haidepok":
+            continue
+        imported = {name for name in imported_names(module, path) if name.split(".")[0] in domain}
+        assert not imported, (module, imported)
+    assert dashboard in admin.site._index_context

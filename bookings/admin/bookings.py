@@ -1,7 +1,10 @@
+"""Bookings in the admin: Pemkot staff find them, weigh them against the rest of the day and
+decide them (approve, reject, cancel, no-show) through the booking services."""
+
 import datetime as dt
 from urllib.parse import urlencode
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, Q, When
@@ -13,14 +16,14 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from bookings import notifications, services
+from bookings import services
 from bookings.actions import ALLOWED_FROM, VERBS
+from bookings.dashboard import OVERDUE_AFTER
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
-from bookings.models import Booking, BookingEvent, BookingStatus, KeptConflict, Notification
+from bookings.models import Booking, BookingEvent, BookingStatus
 from facilities.models import Closure
 from haidepok import admin_actions, clock
-from haidepok.dashboard import OVERDUE_AFTER
 
 
 def wib(moment: dt.datetime | None, time_only: bool = False, suffix: str = " WIB") -> str:
@@ -495,125 +498,3 @@ class BookingAdmin(admin.ModelAdmin):
         return admin_actions.reason_page(
             self, request, bookings, columns=columns, rows=rows, **page
         )
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """Records written by the services (the audit trail, kept conflicts): read here, never
-    added, edited or deleted by hand, by anyone (superusers included)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(BookingEvent)
-class BookingEventAdmin(RecordAdmin):
-    list_display = ["booking", "from_status", "to_status", "actor", "created_at"]
-    list_filter = ["to_status"]
-    list_select_related = ["booking", "actor"]
-    search_fields = ["booking__reference", "reason"]
-    readonly_fields = ["booking", "actor", "from_status", "to_status", "reason", "created_at"]
-
-
-@admin.register(KeptConflict)
-class KeptConflictAdmin(RecordAdmin):
-    """Decisions made on the organizers' "bookings to review" page (facilities/manage.py)."""
-
-    list_display = ["booking", "rules", "decided_by", "decided_at"]
-    list_select_related = ["booking", "decided_by"]
-    search_fields = ["booking__reference"]
-    readonly_fields = ["booking", "rules", "decided_by", "decided_at"]
-
-
-# --- The outbox (bookings.notifications) ------------------------------------------------------
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """What was sent to whom about which booking, community or invitation, and what could
-    not be: failed rows are resent from here; withdrawn rows (no longer true when their turn
-    came) say why. Rows are written and updated by the outbox only, never by hand."""
-
-    list_display = [
-        "created_at",
-        "about",
-        "kind",
-        "channel",
-        "address",
-        "language",
-        "state",
-        "attempts",
-        "sent_at",
-        "note",
-    ]
-    list_filter = ["state", "kind", "channel"]
-    list_select_related = ["booking", "community", "invitation__community"]
-    search_fields = ["booking__reference", "community__name", "invitation__email", "address"]
-    fields = [
-        "booking",
-        "community",
-        "invitation",
-        "event",
-        "kind",
-        "channel",
-        "recipient",
-        "address",
-        "language",
-        "state",
-        "attempts",
-        "last_error",
-        "created_at",
-        "next_attempt_at",
-        "claimed_at",
-        "sent_at",
-    ]
-    readonly_fields = fields
-    actions = ["resend"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description=_("about"))
-    def about(self, notification):
-        return notification.about
-
-    @admin.display(description=_("last error"))
-    def note(self, notification):
-        """Why it failed or was withdrawn, in short."""
-        text = notification.last_error
-        return text if len(text) <= 80 else text[:79] + "…"
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Resend the selected failed notifications"), permissions=["change"])
-    def resend(self, request, queryset):
-        selected = queryset.count()
-        resent = notifications.resend(queryset)
-        if resent:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d notification will be sent again.",
-                    "%(count)d notifications will be sent again.",
-                    resent,
-                )
-                % {"count": resent},
-                messages.SUCCESS,
-            )
-        if selected > resent:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d selected notification had not failed and was left alone.",
-                    "%(count)d selected notifications had not failed and were left alone.",
-                    selected - resent,
-                )
-                % {"count": selected - resent},
-                messages.WARNING,
-            )

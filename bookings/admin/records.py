@@ -1,0 +1,39 @@
+"""The records the booking services write, read in the admin and never changed there: the
+audit trail (BookingEvent) and the bookings kept despite new settings (KeptConflict)."""
+
+from django.contrib import admin
+
+from bookings.models import BookingEvent, KeptConflict
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Records written by the services (the audit trail, kept conflicts): read here, never
+    added, edited or deleted by hand, by anyone (superusers included)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BookingEvent)
+class BookingEventAdmin(RecordAdmin):
+    list_display = ["booking", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["to_status"]
+    list_select_related = ["booking", "actor"]
+    search_fields = ["booking__reference", "reason"]
+    readonly_fields = ["booking", "actor", "from_status", "to_status", "reason", "created_at"]
+
+
+@admin.register(KeptConflict)
+class KeptConflictAdmin(RecordAdmin):
+    """Decisions made on the organizers' "bookings to review" page (facilities/workspace.py)."""
+
+    list_display = ["booking", "rules", "decided_by", "decided_at"]
+    list_select_related = ["booking", "decided_by"]
+    search_fields = ["booking__reference"]
+    readonly_fields = ["booking", "rules", "decided_by", "decided_at"]
