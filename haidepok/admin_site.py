@@ -12,7 +12,11 @@ from collections.abc import Callable
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.utils.translation import gettext_lazy as _
+
+from haidepok import clock
 
 # The group of Pemkot staff, made with its permissions by bookings/migrations/0003.
 PEMKOT_STAFF_GROUP = "Pemkot staff"
@@ -43,6 +47,26 @@ class HaiDepokAdminSite(AdminSite):
         for provider in self._index_context:
             context.update(provider(request))
         return super().index(request, extra_context={**context, **(extra_context or {})})
+
+
+class BoundedChangeList(ChangeList):
+    """A change list whose date hierarchy takes a year outside the project's bound
+    (clock.within_bounds) as a bad lookup, shown unfiltered with Django's warning. Django
+    computes the range of the year, month or day asked for with datetime arithmetic, which
+    leaves the calendar at year 1 or 9999: a 500 for ?start__year=9999. A ModelAdmin with a
+    date_hierarchy uses it through get_changelist()."""
+
+    def get_filters(self, request):
+        if self.date_hierarchy:
+            years = request.GET.getlist(f"{self.date_hierarchy}__year")
+            if years:
+                try:
+                    year = int(years[-1])
+                except ValueError as error:
+                    raise IncorrectLookupParameters(error) from error
+                if not clock.EARLIEST_YEAR <= year <= clock.LATEST_YEAR:
+                    raise IncorrectLookupParameters(clock.out_of_bounds_message())
+        return super().get_filters(request)
 
 
 class HaiDepokAdminConfig(AdminConfig):

@@ -511,3 +511,35 @@ def test_a_booking_s_page_costs_a_fixed_number_of_queries(
         response = client.get(f"{BOOKINGS}{booking.pk}/change/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "hierarchy",
+    [
+        {"start__year": "9999"},
+        {"start__year": "9999", "start__month": "12"},
+        {"start__year": "9999", "start__month": "12", "start__day": "31"},
+        {"start__year": "1", "start__month": "1", "start__day": "1"},
+        {"start__year": "2100"},
+        {"start__year": "x"},
+    ],
+)
+def test_a_date_hierarchy_outside_the_bound_is_a_bad_lookup_not_a_500(client, staff, hierarchy):
+    BookingFactory()
+
+    changelist = client.get(BOOKINGS, hierarchy)
+    export = client.get(f"{BOOKINGS}export/", hierarchy)
+
+    assert changelist.status_code == 302 and changelist.url.endswith("?e=1")
+    assert export.status_code == 302
+
+
+def test_a_date_hierarchy_within_the_bound_still_filters(client, staff):
+    booking = BookingFactory()
+    year = clock.to_local(booking.start).year
+
+    shown = client.get(BOOKINGS, {"start__year": str(year)})
+    none = client.get(BOOKINGS, {"start__year": "2099", "start__month": "12", "start__day": "31"})
+
+    assert list(shown.context["cl"].result_list) == [booking]
+    assert list(none.context["cl"].result_list) == []

@@ -24,6 +24,7 @@ from bookings.export import bookings_csv_response
 from bookings.models import Booking, BookingEvent, BookingStatus
 from facilities.models import Closure
 from haidepok import admin_actions, clock
+from haidepok.admin_site import BoundedChangeList
 
 
 def wib(moment: dt.datetime | None, time_only: bool = False, suffix: str = " WIB") -> str:
@@ -305,6 +306,9 @@ class BookingAdmin(admin.ModelAdmin):
         return f"{wib(start, time_only=same_day, suffix='')}–{wib(end, time_only=same_day)}"
 
     # --- permissions and pages -------------------------------------------------------------
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList  # no 500 for a date hierarchy at year 9999
 
     def has_add_permission(self, request):
         # A booking is requested by a resident and checked by every rule
