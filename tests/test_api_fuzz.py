@@ -235,3 +235,40 @@ def test_the_depth_is_measured_without_recursion():
     assert not depth_exceeds([[{"a": [1, {"b": None}]}]], 5)
     assert depth_exceeds([[{"a": [1, {"b": None}]}]], 4)
     assert not depth_exceeds("text", 0)
+
+
+# --- Dates outside the project's one bound (haidepok.clock) -------------------------------
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59",
+        "2099-12-31T23:00:00-14:00",  # 2100 in WIB
+        "1999-12-31T16:59:59Z",  # 23:59:59 WIB
+    ],
+)
+def test_a_moment_outside_the_bound_is_refused_with_the_bounds_message(moment):
+    facility = open_facility(slug="balai")
+    api = token_client(UserFactory())
+    body = booking_body(facility, booking_day(), start=moment)
+
+    response = check(api, json.dumps(body).encode())
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["start"] == [clock.out_of_bounds_message()]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "2100-01-01", "9999-12-31"])
+def test_a_day_outside_the_bound_is_refused_by_the_facility_queries(day):
+    open_facility(slug="balai")
+    api = token_client(UserFactory())
+
+    listed = api.get("/api/v1/facilities/", {"free_on": day})
+    grid = api.get("/api/v1/facilities/balai/availability/", {"start": day})
+
+    for response, field in ((listed, "free_on"), (grid, "start")):
+        assert response.status_code == 400, response.content
+        assert response.json()["fields"][field] == [clock.out_of_bounds_message()]
