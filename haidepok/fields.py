@@ -62,3 +62,15 @@ class BoundedDateTimeField(_Bounded, forms.DateTimeField):
             ),
         )
         super().__init__(**kwargs)
+
+
+class BoundedSplitDateTimeField(forms.SplitDateTimeField):
+    """The admin's date-and-time pair within the bound, for a ModelAdmin's
+    formfield_overrides = {models.DateTimeField: {"form_class": BoundedSplitDateTimeField}}
+    (the admin keeps its own widget)."""
+
+    def compress(self, data_list):
+        moment = super().compress(data_list)
+        if moment is not None and not clock.within_bounds(moment):
+            raise ValidationError(clock.out_of_bounds_message(), code="out_of_bounds")
+        return moment

@@ -15,7 +15,7 @@ from bookings import rules
 from bookings.errors import BookingError
 from facilities.models import Closure
 from haidepok import clock
-from haidepok.fields import BoundedDateField, BoundedDateTimeField
+from haidepok.fields import BoundedDateField, BoundedDateTimeField, BoundedSplitDateTimeField
 from tests.factories import (
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
@@ -171,6 +171,9 @@ def test_within_bounds_answers_without_overflowing(value, within):
         (BoundedDateTimeField(), "9999-12-31T23:59"),
         (BoundedDateTimeField(), "9999-12-31T23:59:59-14:00"),
         (BoundedDateTimeField(), "0001-01-01T00:00:00+14:00"),
+        (BoundedSplitDateTimeField(), ["0001-01-01", "00:00"]),
+        (BoundedSplitDateTimeField(), ["9999-12-31", "23:59"]),
+        (BoundedSplitDateTimeField(), ["2100-01-01", "08:00"]),
     ],
 )
 def test_bounded_form_fields_answer_the_one_message(field, text):
@@ -180,6 +183,12 @@ def test_bounded_form_fields_answer_the_one_message(field, text):
         field.clean(text)
 
     assert refused.value.messages == [BOUND_MESSAGE_ID]
+
+
+def test_bounded_form_fields_take_a_date_within_the_bound():
+    assert BoundedDateField().clean("2099-12-31") == dt.date(2099, 12, 31)
+    assert BoundedDateTimeField().clean("2000-01-01T00:00") == wib(2000, 1, 1)
+    assert BoundedSplitDateTimeField().clean(["2026-12-03", "10:00"]) == wib(2026, 12, 3, 10)
 
 
 @pytest.mark.parametrize(
