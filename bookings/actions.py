@@ -80,8 +80,7 @@ def still_possible_refusal(booking: Booking, now: dt.datetime) -> BookingError |
         return BookingError("not_bookable")
     if booking.start <= now:
         return BookingError("in_past")
-    calendar = rules.FacilityCalendar.load(facility, booking.start, booking.end)
-    if closing := calendar.closing(booking.start, booking.end):
+    if closing := rules.closing_at(facility, booking.start, booking.end):
         return BookingError("closed", reason=closing.reason)
     return None
 

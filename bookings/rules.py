@@ -192,6 +192,14 @@ class FacilityCalendar:
         return "+".join(f"{opens:%H%M}-{closes:%H%M}" for opens, closes in intervals) or "shut"
 
 
+def closing_at(facility: Facility, start: dt.datetime, end: dt.datetime) -> Closing | None:
+    """Why `facility` is closed during [start, end), if it is: one query (its closures only)."""
+    closures = list(
+        Closure.objects.affecting(facility).filter(start__lt=end, end__gt=start).order_by("start")
+    )
+    return FacilityCalendar(facility=facility, hours={}, closures=closures).closing(start, end)
+
+
 def _merged(intervals: list[tuple[dt.time, dt.time]]) -> list[tuple[dt.time, dt.time]]:
     merged: list[tuple[dt.time, dt.time]] = []
     for opens, closes in sorted(intervals):

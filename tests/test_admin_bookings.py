@@ -140,7 +140,7 @@ def test_reject_first_asks_for_the_reason_on_a_page_of_its_own(client, staff):
     assert 'name="reason"' in page
     assert pending.reference in page and approved.reference in page
     # The page says beforehand which bookings the action will skip.
-    assert "Skipped: a booking that is Approved cannot be rejected." in page
+    assert "Skipped: A booking that is Approved cannot be rejected." in page
     assert page.count('name="_selected_action"') == 2
     assert statuses(pending, approved) == [BookingStatus.REQUESTED, BookingStatus.APPROVED]
 

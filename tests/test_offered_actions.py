@@ -99,3 +99,24 @@ def test_the_resident_is_offered_cancelling_when_the_service_accepts_it(
     assert (Action.CANCEL in allowed_actions(booking.user, booking, clock.now())) is offered_cancel
     # Nobody else is offered anything.
     assert allowed_actions(UserFactory(), booking, clock.now()) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "start_in", "expected"),
+    [
+        (S.REQUESTED, 48, ["approve", "reject", "cancel"]),
+        (S.REQUESTED, -1, ["reject", "cancel"]),  # too late to approve
+        (S.APPROVED, 48, ["cancel"]),
+        (S.APPROVED, -1, ["cancel", "mark_no_show"]),
+        (S.COMPLETED, -10, ["mark_no_show"]),  # within 48 hours of the end
+        (S.COMPLETED, -60, []),
+    ],
+)
+def test_the_admin_offers_what_the_services_accept(client, status, start_in, expected):
+    staff = UserFactory(is_staff=True)  # in the Pemkot staff group
+    booking = booking_at(open_facility(approval="city"), hour_from_now(start_in), status)
+    client.force_login(staff)
+
+    page = client.get(f"/admin/bookings/booking/{booking.pk}/change/")
+
+    assert [name for name, _label in page.context["decisions"]] == expected

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from bookings import services
-from bookings.actions import ALLOWED_FROM, VERBS
+from bookings.actions import Action, allowed_actions, refusal
 from bookings.dashboard import OVERDUE_AFTER
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
@@ -99,10 +99,13 @@ class BookingEventInline(admin.TabularInline):
 # latest start first.
 PENDING_FIRST = Case(When(status=BookingStatus.REQUESTED, then=F("created_at")))
 
-# The decisions that the buttons of a booking's page offer (admin actions), by its status.
-DECISIONS = {
-    BookingStatus.REQUESTED: ["approve", "reject", "cancel"],
-    BookingStatus.APPROVED: ["cancel", "mark_no_show"],
+# The admin action behind each decision a booking's page offers (bookings.actions decides
+# which ones it offers), and the button's label.
+ADMIN_ACTIONS = {
+    Action.APPROVE: "approve",
+    Action.REJECT: "reject",
+    Action.CANCEL: "cancel",
+    Action.NO_SHOW: "mark_no_show",
 }
 DECISION_LABELS = {
     "approve": _("Approve"),
@@ -332,6 +335,11 @@ class BookingAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_queryset(self, request):
+        # A booking's page asks bookings.actions which decisions to offer: that needs who runs
+        # the facility. (The change list's own joins come from list_select_related.)
+        return super().get_queryset(request).select_related("facility__community", "user")
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":
             # Nothing on this page is edited; decisions are posted to the actions.
@@ -339,11 +347,12 @@ class BookingAdmin(admin.ModelAdmin):
         booking = self.get_object(request, object_id)
         decisions = []
         if booking is not None and self.has_change_permission(request, booking):
-            actions = self.get_actions(request)
+            # What the services would accept from this staff member now, and only that.
+            available = self.get_actions(request)
             decisions = [
-                (name, DECISION_LABELS[name])
-                for name in DECISIONS.get(booking.status, [])
-                if name in actions and (name != "mark_no_show" or booking.start <= clock.now())
+                (ADMIN_ACTIONS[action], DECISION_LABELS[ADMIN_ACTIONS[action]])
+                for action in allowed_actions(request.user, booking, clock.now())
+                if ADMIN_ACTIONS[action] in available
             ]
         context = {
             "decisions": decisions,
@@ -403,7 +412,7 @@ class BookingAdmin(admin.ModelAdmin):
             ),
             refused=_("%(object)s was not rejected: %(message)s"),
             action="reject",
-            to_status=BookingStatus.REJECTED,
+            decision=Action.REJECT,
             title=_("Reject bookings"),
             intro=_(
                 "These requests will be rejected. Each resident receives the reason by email, "
@@ -427,7 +436,7 @@ class BookingAdmin(admin.ModelAdmin):
             ),
             refused=_("%(object)s was not cancelled: %(message)s"),
             action="cancel",
-            to_status=BookingStatus.CANCELLED,
+            decision=Action.CANCEL,
             title=_("Cancel bookings"),
             intro=_(
                 "These bookings will be cancelled and their time set free. Each resident "
@@ -477,8 +486,15 @@ class BookingAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         return bookings_csv_response(queryset, self._export_filename())
 
-    def _reason_page(self, request, bookings, *, to_status, **page):
-        allowed_from = ALLOWED_FROM[to_status]
+    def _reason_page(self, request, bookings, *, decision: Action, **page):
+        """Which bookings the action applies to, and why not to the others: in the words of
+        bookings.actions, which the service will ask again."""
+        now = clock.now()
+
+        def note(booking) -> str:
+            refused = refusal(request.user, booking, decision, now)
+            return _("Skipped: %(reason)s") % {"reason": refused.message} if refused else ""
+
         rows = [
             (
                 [
@@ -488,13 +504,7 @@ class BookingAdmin(admin.ModelAdmin):
                     wib(booking.start),
                     booking.get_status_display(),
                 ],
-                ""
-                if booking.status in allowed_from
-                else _("Skipped: a booking that is %(status)s cannot be %(action)s.")
-                % {
-                    "status": booking.get_status_display(),
-                    "action": VERBS[to_status],
-                },
+                note(booking),
             )
             for booking in bookings
         ]
