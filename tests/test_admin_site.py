@@ -49,7 +49,9 @@ def world(admin_user):
     OpeningHoursFactory(facility=booking.facility)
     ClosureFactory(facility=booking.facility)
     ClosureFactory(facility=None)
-    photo_add(facility=booking.facility, upload=png_upload(), alt_text="Tampak depan")
+    photo_add(
+        facility=booking.facility, upload=png_upload(), alt_text="Tampak depan", actor=admin_user
+    )
     api_token_create(user=booking.user, name="Kalender")
     KeptConflict.objects.create(booking=booking, rules="too_long", decided_by=admin_user)
     Group.objects.get_or_create(name="Pemkot staff")
