@@ -23,7 +23,7 @@ from bookings.references import normalise_reference
 from communities.permissions import is_pemkot_staff, managed_communities
 from facilities.models import Facility
 from haidepok import clock
-from haidepok.widgets import DateInput
+from haidepok.fields import BoundedDateField
 
 
 class BookingFilterForm(forms.Form):
@@ -33,8 +33,8 @@ class BookingFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All statuses")), *BookingStatus.choices],
     )
-    dari = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    sampai = forms.DateField(label=gettext_lazy("Until"), required=False, widget=DateInput())
+    dari = BoundedDateField(label=gettext_lazy("From"), required=False)
+    sampai = BoundedDateField(label=gettext_lazy("Until"), required=False)
 
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)

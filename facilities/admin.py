@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -13,6 +14,8 @@ from django.utils.translation import ngettext
 from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
 from haidepok import clock
 from haidepok.admin_history import ReadOnlyHistoryAdmin
+from haidepok.admin_site import BoundedChangeList
+from haidepok.fields import BoundedSplitDateTimeField
 
 CITY_WIDE_HELP = _(
     "Leave empty for a city-wide closure: every facility in Depok is closed then, for "
@@ -207,6 +210,11 @@ class ClosureAdmin(admin.ModelAdmin):
     autocomplete_fields = ["facility"]
     date_hierarchy = "start"
     ordering = ["-start"]
+    # A closure's times within the project's one date bound, like every form of the site.
+    formfield_overrides = {models.DateTimeField: {"form_class": BoundedSplitDateTimeField}}
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedChangeList  # no 500 for a date hierarchy at year 9999
 
     @admin.display(description=_("facility"), ordering="facility__name")
     def scope(self, closure):

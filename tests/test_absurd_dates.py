@@ -285,3 +285,37 @@ def test_a_closure_outside_the_bound_is_refused_on_its_fields(client, start, end
     assert errors["start"] == [BOUND_MESSAGE_ID]
     assert errors["end"] == [BOUND_MESSAGE_ID]
     assert not Closure.objects.exists()
+
+
+@pytest.mark.parametrize("query", [{"dari": "0001-01-01"}, {"sampai": "9999-12-31"}])
+def test_the_organizers_booking_list_reports_a_date_outside_the_bound(client, query):
+    client.force_login(organizer_of(open_facility()))
+
+    response = client.get("/kelola/booking/", query)
+
+    assert response.status_code == 200
+    assert clock.out_of_bounds_message() in response.context["form"].errors[next(iter(query))]
+
+
+@pytest.mark.parametrize("year", ["9999", "1"])
+def test_the_closures_admin_takes_a_year_outside_the_bound_as_a_bad_lookup(admin_client, year):
+    response = admin_client.get("/admin/facilities/closure/", {"start__year": year})
+
+    assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize(("day", "until"), [("0001-01-01", "2027-03-01"), ("9999-12-31",) * 2])
+def test_a_closure_outside_the_bound_is_refused_in_the_admin(admin_client, day, until):
+    response = admin_client.post(
+        "/admin/facilities/closure/add/",
+        {
+            "start_0": day,
+            "start_1": "08:00",
+            "end_0": until,
+            "end_1": "10:00",
+            "reason": "Uji",
+        },
+    )
+
+    assert response.status_code == 200
+    assert not Closure.objects.exists()
