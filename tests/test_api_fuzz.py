@@ -207,6 +207,8 @@ def test_deeply_nested_bodies_are_malformed_json_not_a_500(shape, depth):
         assert response.status_code == 400, (url, response.content[:300])
         assert response["Content-Type"] == "application/json"
         assert response.json()["code"] == "malformed_json"
+        if shape != "unclosed":  # a well-formed body is told why: too deep
+            assert str(MAX_DEPTH) in response.json()["message"], response.json()
         assert (Booking.objects.count(), BookingEvent.objects.count()) == before
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED

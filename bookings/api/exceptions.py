@@ -12,6 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from bookings.api.parsers import TOO_DEEP
 from bookings.errors import BookingError
 
 # A refused booking is a 400, except where another status says more.
@@ -51,6 +52,8 @@ def _body_for(exc: exceptions.APIException) -> dict:
             "invalid", _("Some of the data sent is not valid."), flatten_errors(exc.detail)
         )
     if isinstance(exc, exceptions.ParseError):
+        if getattr(exc.detail, "code", None) == TOO_DEEP:
+            return error_body("malformed_json", str(exc.detail))
         return error_body("malformed_json", _("The request body is not valid JSON."))
     if isinstance(exc, exceptions.NotAuthenticated):
         return error_body(

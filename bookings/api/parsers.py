@@ -13,6 +13,8 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 MAX_DEPTH = 32
+# The ParseError's code, so that the answer says why (the code clients see stays malformed_json).
+TOO_DEEP = "too_deep"
 
 
 class JSONParser(parsers.JSONParser):
@@ -20,9 +22,9 @@ class JSONParser(parsers.JSONParser):
         try:
             document = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(too_deep()) from None
+            raise ParseError(too_deep(), code=TOO_DEEP) from None
         if depth_exceeds(document, MAX_DEPTH):
-            raise ParseError(too_deep())
+            raise ParseError(too_deep(), code=TOO_DEEP)
         return document
 
 
