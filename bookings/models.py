@@ -137,7 +137,7 @@ class Booking(models.Model):
 class BookingEvent(models.Model):
     """One change of a booking's status: the audit trail residents and staff read."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

@@ -162,3 +162,22 @@ def test_deleting_an_account_keeps_its_bookings_and_their_events(trail):
     booking.refresh_from_db()
     assert booking.user is None
     assert booking.events.filter(pk=event.pk, actor=None, reason="Diajukan").exists()
+
+
+def test_a_booking_with_its_history_cannot_be_deleted_by_any_code():
+    from django.db.models import ProtectedError
+
+    from bookings import services
+    from tests.factories import open_facility, request_booking, wib
+
+    facility = open_facility(approval="auto", lead_hours=0)
+    booking = request_booking(
+        facility, wib(2027, 3, 1, 10), wib(2027, 3, 1, 11), now=wib(2027, 2, 20, 9)
+    )
+    services.bookings_sweep(now=wib(2027, 3, 1, 12))
+
+    with pytest.raises(ProtectedError):
+        booking.delete()
+    with pytest.raises(ProtectedError):
+        Booking.objects.filter(pk=booking.pk).delete()
+    assert BookingEvent.objects.filter(booking=booking).count() == 2

@@ -135,14 +135,14 @@ def test_many_residents_ask_for_overlapping_slots_at_once(timing):
 def test_requests_that_only_touch_through_the_buffer_race_as_well(timing):
     # Back to back, with a 30-minute buffer: each pair of neighbours conflicts only through
     # the buffer, so the database must weigh blocked_until, not only the end.
-    facility = open_facility(approval=Facility.Approval.AUTO, buffer_minutes=30)
     residents = [UserFactory() for _ in range(2)]
     slots = [(wib(2027, 3, 1, 10), wib(2027, 3, 1, 11)), (wib(2027, 3, 1, 11), wib(2027, 3, 1, 12))]
 
     for _ in range(5):
-        Booking.objects.all().delete()
+        # A fresh hall each round: bookings are never deleted (their audit trail protects them).
+        facility = open_facility(approval=Facility.Approval.AUTO, buffer_minutes=30)
         outcomes = race(
-            lambda i: request_booking(facility, *slots[i], user=residents[i], now=NOW),
+            lambda i, hall=facility: request_booking(hall, *slots[i], user=residents[i], now=NOW),
             threads=2,
         )
         one_winner(outcomes, Booking, {"slot_taken"})
