@@ -220,7 +220,7 @@ def on_grid(facility: Facility, moment: dt.datetime) -> bool:
 
 
 def minimum_length(facility: Facility) -> dt.timedelta:
-    return dt.timedelta(minutes=facility.min_slots * facility.slot_minutes)
+    return dt.timedelta(minutes=facility.minimum_minutes)
 
 
 def too_soon(facility: Facility, start: dt.datetime, now: dt.datetime) -> bool:

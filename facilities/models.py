@@ -158,6 +158,11 @@ class Facility(models.Model):
         return self.is_published and self.community.status == Community.Status.VERIFIED
 
     @property
+    def minimum_minutes(self) -> int:
+        """The shortest booking, in minutes (bookings.rules.minimum_length)."""
+        return self.min_slots * self.slot_minutes
+
+    @property
     def is_free_of_charge(self) -> bool:
         return self.fee == 0
 
