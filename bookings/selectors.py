@@ -21,7 +21,8 @@ def free_between(
     """Those of `facilities` where a booking of their minimum length may start in [start, end)
     and end by `end` (bookings.rules.can_start, as the availability grid shows it free):
     the catalog's "free on a day" (midnight to midnight) and "free between two times", and
-    the API's `free_on`. Five queries, whatever the number of facilities."""
+    the API's `free_on`. Four queries (the candidates, their hours, closures and bookings)
+    before the page's own, whatever the number of facilities."""
     days = {clock.to_local(start).date(), clock.to_local(end - dt.timedelta(microseconds=1)).date()}
     candidates = facilities
     if len(days) == 1:  # a cheap first cut in SQL: open that day, not closed all day
