@@ -22,6 +22,17 @@ MESSAGES = {
     "over_capacity": _("This facility holds at most %(capacity)s people."),
     "no_attendees": _("At least one person must attend."),
     "quota_exceeded": _("You already have %(limit)s active bookings at this facility."),
+    # The price (bookings.pricing) and the add-ons.
+    "tariff_class_unknown": _(
+        "“%(value)s” is not a tariff class. Choose social, commercial or free of charge."
+    ),
+    "tariff_class_required": _("Choose the tariff class that fits your activity."),
+    "tariff_class_not_offered": _("This facility has no %(tariff_class)s tariff on that date."),
+    "addon_unavailable": _("That add-on is not offered at this facility."),
+    "addon_quantity": _("The number of %(name)s must be a whole number of at least 1."),
+    "addon_over_stock": _("At most %(stock)s × %(name)s can be lent."),
+    "addon_out_of_stock": _("Only %(available)s × %(name)s are free at that time."),
+    "price_changed": _("The price is now %(total)s. Please check it and send your request again."),
     # Decisions and changes.
     "invalid_transition": _("A booking that is %(status)s cannot be %(action)s."),
     "reason_required": _("Please give a reason."),
@@ -47,6 +58,13 @@ FIELDS = {
     "slot_taken": "start",
     "over_capacity": "attendees",
     "no_attendees": "attendees",
+    "tariff_class_unknown": "tariff_class",
+    "tariff_class_required": "tariff_class",
+    "tariff_class_not_offered": "tariff_class",
+    "addon_unavailable": "addons",
+    "addon_quantity": "addons",
+    "addon_over_stock": "addons",
+    "addon_out_of_stock": "addons",
     "reason_required": "reason",
 }
 

@@ -3,7 +3,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from bookings.references import new_reference
-from facilities.models import Facility
+from facilities.models import AddOn, Facility, TariffClass, TariffUnit
 
 
 class BookingStatus(models.TextChoices):
@@ -60,6 +60,12 @@ class Booking(models.Model):
     attendees = models.PositiveIntegerField(_("expected attendees"))
     organisation = models.CharField(_("organisation"), max_length=150, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32)
+    # The retribusi as quoted when the request was made (bookings.pricing); its lines are
+    # BookingLine rows. A later change of tariff does not change what this booking costs.
+    tariff_class = models.CharField(
+        _("tariff class"), max_length=10, choices=TariffClass.choices, blank=True
+    )
+    price_total = models.PositiveIntegerField(_("price (rupiah)"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=BookingStatus.choices, default=BookingStatus.REQUESTED
     )
@@ -95,6 +101,10 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(attendees__gte=1), name="booking_attendees_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tariff_class__in=["", *TariffClass.values]),
+                name="booking_tariff_class_valid",
             ),
         ]
         indexes = [
@@ -132,6 +142,62 @@ class Booking(models.Model):
     @property
     def holds_slot(self) -> bool:
         return self.status in SLOT_HOLDING_STATUSES
+
+
+class BookingLine(models.Model):
+    """One line of a booking's price: units of its tariff, or items of an add-on. A line of
+    an add-on also holds those items for the booking's time while the booking holds its slot
+    (bookings.rules.addon_violations counts them against the add-on's stock)."""
+
+    class Kind(models.TextChoices):
+        TARIFF = "tariff", _("Use of the facility")
+        ADDON = "addon", _("Add-on")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # A tariff line's unit; an add-on line's add-on and its name as it was then.
+    unit = models.CharField(_("unit"), max_length=10, choices=TariffUnit.choices, blank=True)
+    addon = models.ForeignKey(
+        AddOn,
+        verbose_name=_("add-on"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+    )
+    label = models.CharField(_("item"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.PositiveIntegerField(_("unit price (rupiah)"))
+    amount = models.PositiveIntegerField(_("amount (rupiah)"))
+
+    class Meta:
+        verbose_name = _("price line")
+        verbose_name_plural = _("price lines")
+        ordering = ["booking", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("quantity") * models.F("unit_price")),
+                name="booking_line_amount_is_product",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="booking_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="tariff", addon__isnull=True)
+                | models.Q(kind="addon", addon__isnull=False, unit=""),
+                name="booking_line_kind_matches",
+            ),
+        ]
+        indexes = [models.Index(fields=["addon", "booking"], name="booking_line_addon_idx")]
+
+    def __str__(self):
+        return f"{self.description}: {self.quantity} × {self.unit_price}"
+
+    @property
+    def description(self) -> str:
+        if self.kind == self.Kind.ADDON:
+            return self.label
+        return str(TariffUnit(self.unit).label) if self.unit else str(_("Use of the facility"))
 
 
 class BookingEvent(models.Model):
@@ -225,6 +291,8 @@ class NotificationKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     REMINDER = "reminder", _("Reminder")
     EXPIRED = "expired", _("Expired")
+    # About a booking's invoice, to its resident: the payment was received (bukti bayar).
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
     # About a booking, to those who decide: Pemkot staff or the facility's organizers.
     NEW_REQUEST = "new_request", _("New request to decide")
     # About a community, to its contact address and its organizers: Pemkot's decision.
@@ -243,6 +311,7 @@ BOOKING_KINDS = (
     NotificationKind.CANCELLED,
     NotificationKind.REMINDER,
     NotificationKind.EXPIRED,
+    NotificationKind.PAYMENT_RECEIVED,
     NotificationKind.NEW_REQUEST,
 )
 COMMUNITY_KINDS = (NotificationKind.COMMUNITY_VERIFIED, NotificationKind.COMMUNITY_DECLINED)

@@ -66,6 +66,16 @@ def notify_transition(booking: Booking, event: BookingEvent) -> list[Notificatio
     return notifications
 
 
+def notify_payment_received(booking: Booking) -> list[Notification]:
+    """The resident's receipt (bukti bayar) for the payment that settled the booking's
+    invoice, written in the payment's transaction."""
+    if booking.user is None:
+        return []
+    notifications = rows.for_users(Kind.PAYMENT_RECEIVED, [booking.user], booking=booking)
+    rows.publish_on_commit(notifications)
+    return notifications
+
+
 def approvers(booking: Booking) -> QuerySet:
     """Who decides a request: Pemkot staff, or the organizers of the facility's community, or
     nobody (an automatic approval). Pemkot staff are who communities.permissions says:

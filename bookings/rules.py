@@ -17,9 +17,10 @@ import holidays
 from allauth.account.models import EmailAddress
 from django.utils import translation
 
+from bookings import pricing
 from bookings.errors import BookingError, Violation
-from bookings.models import Booking
-from facilities.models import Closure, Facility, OpeningHours
+from bookings.models import SLOT_HOLDING_STATUSES, Booking, BookingLine
+from facilities.models import AddOn, Closure, Facility, OpeningHours
 from haidepok import clock
 
 # A booking lies inside one opening interval of one day, and the buffer after it is capped,
@@ -315,6 +316,60 @@ def active_bookings_count(facility: Facility, user, now: dt.datetime) -> int:
     return Booking.objects.holding_slot().filter(facility=facility, user=user, end__gt=now).count()
 
 
+# --- Add-ons ----------------------------------------------------------------------------------
+
+
+def addons_in_use(addons: Iterable[AddOn], start: dt.datetime, end: dt.datetime) -> dict[int, int]:
+    """For each add-on, the most items that slot-holding bookings hold at any one moment of
+    [start, end): what is not free then. (Two bookings that never meet in time may each hold
+    six of ten, and a third across both may still have four.) One query."""
+    rows = (
+        BookingLine.objects.filter(
+            addon__in=list(addons),
+            booking__status__in=SLOT_HOLDING_STATUSES,
+            booking__start__gt=start - MAX_BLOCKED_SPAN,
+            booking__start__lt=end,
+            booking__end__gt=start,
+        )
+        .values_list("addon_id", "booking__start", "booking__end", "quantity")
+        .order_by()
+    )
+    changes: dict[int, list[tuple[dt.datetime, int]]] = {}
+    for addon_id, held_from, held_until, quantity in rows:
+        # Clipped to [start, end): only the overlap counts.
+        changes.setdefault(addon_id, []).extend(
+            [(max(held_from, start), quantity), (min(held_until, end), -quantity)]
+        )
+    peaks = {}
+    for addon_id, moments in changes.items():
+        held = peak = 0
+        # At the same moment, a booking ending frees its items before the next one takes them.
+        for _moment, change in sorted(moments):
+            held += change
+            peak = max(peak, held)
+        peaks[addon_id] = peak
+    return peaks
+
+
+def addon_violations(
+    offered: dict[int, AddOn], wanted: dict[int, int], start: dt.datetime, end: dt.datetime
+) -> list[Violation]:
+    """Add-ons of which fewer items are free in [start, end) than `wanted` (id → quantity).
+    booking_request locks the add-ons' rows first, so two requests cannot both take the last."""
+    in_use = addons_in_use(offered.values(), start, end)
+    violations = []
+    for addon_id, quantity in sorted(wanted.items()):
+        addon = offered.get(addon_id)
+        if addon is None or not isinstance(quantity, int):
+            continue  # pricing.quote_violations says why
+        available = max(0, addon.stock - in_use.get(addon_id, 0))
+        if quantity > available and quantity <= addon.stock:
+            violations.append(
+                Violation("addon_out_of_stock", {"name": addon.name, "available": available})
+            )
+    return violations
+
+
 def request_violations(
     *,
     facility: Facility,
@@ -323,8 +378,11 @@ def request_violations(
     end: dt.datetime,
     attendees: int,
     now: dt.datetime,
+    tariff_class: str = "",
+    addons: dict[int, int] | None = None,
 ) -> list[Violation]:
-    """Every rule that a request for [start, end) at `facility` by `user` breaks."""
+    """Every rule that a request for [start, end) at `facility` by `user` breaks, with its
+    tariff class and add-ons (id → quantity)."""
     violations: list[Violation] = []
     if not email_verified(user):
         violations.append(Violation("email_not_verified"))
@@ -353,6 +411,10 @@ def request_violations(
         violations.append(Violation("over_capacity", {"capacity": facility.capacity}))
     if active_bookings_count(facility, user, now) >= facility.max_active_per_user:
         violations.append(Violation("quota_exceeded", {"limit": facility.max_active_per_user}))
+    addons = addons or {}
+    offered = pricing.offered_addons(facility, addons.keys())
+    violations += pricing.quote_violations(facility, tariff_class, start, addons, offered=offered)
+    violations += addon_violations(offered, addons, start, end)
     return violations + taken
 
 

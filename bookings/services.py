@@ -10,20 +10,23 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from bookings import rules
+from bookings import pricing, rules
 from bookings.actions import Action, check, transition_refusal
 from bookings.errors import BookingError
 from bookings.models import (
     SLOT_HOLDING_STATUSES,
     Booking,
     BookingEvent,
+    BookingLine,
     BookingStatus,
     KeptConflict,
 )
 from bookings.notifications import notify_transition
 from bookings.permissions import can_manage_bookings_of
-from facilities.models import Facility
+from facilities.models import AddOn, Facility
+from facilities.templatetags.rupiah import rupiah
 from haidepok import clock
+from payments import invoicing
 
 # PostgreSQL's SQLSTATE for an exclusion constraint violation.
 EXCLUSION_VIOLATION = "23P01"
@@ -40,21 +43,48 @@ def booking_request(
     attendees: int,
     contact_phone: str,
     organisation: str = "",
+    tariff_class: str = "",
+    addons: dict[int, int] | None = None,
+    expected_total: int | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
     """Reserve [start, end) at `facility` for `user`, approved at once where the facility's
-    approval is automatic. Raises BookingError (nothing written) when a rule refuses it."""
+    approval is automatic, priced in `tariff_class` with `addons` (add-on id → quantity).
+    `expected_total` is the price the resident was shown: if the price is now another, nothing
+    is booked (price_changed) and they are shown the new one. Raises BookingError (nothing
+    written) when a rule refuses it."""
     now = now or clock.now()
     start, end = clock.as_wib(start), clock.as_wib(end)
+    addons = dict(addons or {})
     try:
         with transaction.atomic():
             # One resident's requests queue here, so two at once cannot both pass the
             # per-resident quota. (On SQLite the whole transaction is already serialised.)
             list(get_user_model().objects.select_for_update().filter(pk=user.pk).values("pk"))
+            # Requests for the same add-on queue here, in the order of the rows, so two at
+            # once (at two halls sharing the sound systems) cannot both take the last items.
+            list(
+                AddOn.objects.select_for_update()
+                .filter(pk__in=[pk for pk in addons if isinstance(pk, int)])
+                .order_by("pk")
+                .values("pk")
+            )
             facility = Facility.objects.select_related("community").get(pk=facility.pk)
             rules.check_request(
-                facility=facility, user=user, start=start, end=end, attendees=attendees, now=now
+                facility=facility,
+                user=user,
+                start=start,
+                end=end,
+                attendees=attendees,
+                now=now,
+                tariff_class=tariff_class,
+                addons=addons,
             )
+            price = pricing.quote(
+                facility=facility, tariff_class=tariff_class, start=start, end=end, addons=addons
+            )
+            if expected_total is not None and expected_total != price.total:
+                raise BookingError("price_changed", total=rupiah(price.total))
             auto = facility.approval == Facility.Approval.AUTO
             booking = Booking.objects.create(
                 facility=facility,
@@ -66,10 +96,25 @@ def booking_request(
                 attendees=attendees,
                 organisation=organisation,
                 contact_phone=contact_phone,
+                tariff_class=price.tariff_class,
+                price_total=price.total,
                 status=BookingStatus.APPROVED if auto else BookingStatus.REQUESTED,
                 decided_at=now if auto else None,
             )
-            _record(booking, actor=user, from_status="", to_status=booking.status)
+            BookingLine.objects.bulk_create(
+                BookingLine(
+                    booking=booking,
+                    kind=line.kind,
+                    unit=line.unit,
+                    addon_id=line.addon_id,
+                    label=line.label,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    amount=line.amount,
+                )
+                for line in price.lines
+            )
+            _record(booking, actor=user, from_status="", to_status=booking.status, now=now)
     except (IntegrityError, OperationalError) as error:
         # Another request took an overlapping slot between our check and our insert; the
         # exclusion constraint refused ours. That is an ordinary "already taken". Two such
@@ -184,6 +229,23 @@ def bookings_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
+def booking_release_unpaid(*, booking: Booking, now: dt.datetime | None = None) -> Booking:
+    """The booking's invoice was not paid by its deadline: the slot goes back to others. Called
+    by payments.services.invoices_release_overdue, which closes the invoice first; the
+    resident is told, as for any cancellation, with the reason."""
+    now = now or clock.now()
+    with transaction.atomic():
+        booking = _lock(booking)
+        if transition_refusal(booking, BookingStatus.CANCELLED):
+            raise BookingError(
+                "invalid_transition",
+                status=BookingStatus(booking.status).label,
+                action=_("released"),
+            )
+        reason = str(_("The invoice was not paid by its deadline; the time is free for others."))
+        return _change(booking, BookingStatus.CANCELLED, actor=None, now=now, reason=reason)
+
+
 def bookings_release_for_departing_resident(*, user, now: dt.datetime | None = None) -> int:
     """A resident deletes their account: their pending and upcoming bookings are cancelled
     (whatever the cancel deadline: the slot must not stay held by nobody), and the phone
@@ -247,15 +309,28 @@ def _change(
         booking.decision_reason = reason
         fields += ["decided_by", "decided_at", "decision_reason"]
     booking.save(update_fields=fields)
-    _record(booking, actor=actor, from_status=from_status, to_status=to_status, reason=reason)
+    _record(
+        booking, actor=actor, from_status=from_status, to_status=to_status, reason=reason, now=now
+    )
     return booking
 
 
-def _record(booking: Booking, *, actor, from_status: str, to_status: str, reason: str = ""):
+def _record(
+    booking: Booking,
+    *,
+    actor,
+    from_status: str,
+    to_status: str,
+    now: dt.datetime,
+    reason: str = "",
+):
     """The audit trail: one BookingEvent per change of status, in the same transaction."""
     event = BookingEvent.objects.create(
         booking=booking, actor=actor, from_status=from_status, to_status=to_status, reason=reason
     )
+    # The invoice follows the booking: issued on approval of a priced one, closed when it ends
+    # unpaid. Before the notifications, so that the approval mail can carry the invoice.
+    invoicing.booking_status_changed(booking, to_status, now=now)
     # Its notifications too (the outbox), sent once the transaction commits.
     notify_transition(booking, event)
     return event

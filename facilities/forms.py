@@ -72,7 +72,6 @@ POLICY_LIMITS = {
     "max_active_per_user": (1, 50),
     "cancel_hours": (0, 720),
     "capacity": (1, 100000),
-    "fee": (0, 100_000_000),
 }
 
 

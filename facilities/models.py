@@ -75,7 +75,6 @@ class Facility(models.Model):
     capacity = models.PositiveIntegerField(_("capacity (people)"))
     amenities = models.JSONField(_("amenities"), default=list, blank=True)
     house_rules = models.TextField(_("house rules"), blank=True)
-    fee = models.PositiveIntegerField(_("fee (rupiah)"), default=0, help_text=_("0 means free"))
     is_published = models.BooleanField(_("published"), default=False)
 
     # Booking policy.
@@ -161,10 +160,6 @@ class Facility(models.Model):
     def minimum_minutes(self) -> int:
         """The shortest booking, in minutes (bookings.rules.minimum_length)."""
         return self.min_slots * self.slot_minutes
-
-    @property
-    def is_free_of_charge(self) -> bool:
-        return self.fee == 0
 
 
 def facility_photo_path(photo, filename):
@@ -266,3 +261,149 @@ class Closure(models.Model):
 
     def __str__(self):
         return f"{self.facility or _('All facilities')}: {self.reason}"
+
+
+# --- Retribusi: what the use of a facility costs -----------------------------------------------
+
+
+class TariffClass(models.TextChoices):
+    """The classes of the Perda tariff: who pays what. The resident chooses one when booking
+    (CLASS_RULES explains each); the deciders see it and may refuse a wrong one."""
+
+    SOSIAL = "sosial", _("Social")
+    KOMERSIAL = "komersial", _("Commercial")
+    GRATIS = "gratis", _("Free of charge")
+
+
+CLASS_RULES = {
+    TariffClass.SOSIAL: _(
+        "Non-commercial activities of residents: religious, educational, sports, arts and "
+        "family events without tickets or sales."
+    ),
+    TariffClass.KOMERSIAL: _(
+        "Activities that charge admission, sell goods or services or promote a business, "
+        "and events organised by companies."
+    ),
+    TariffClass.GRATIS: _(
+        "Posyandu, RT/RW and kelurahan meetings, government programmes and disaster relief."
+    ),
+}
+
+
+class TariffUnit(models.TextChoices):
+    HOUR = "hour", _("per hour")
+    HALF_DAY = "half_day", _("per half day (6 hours)")
+    DAY = "day", _("per day (24 hours)")
+
+
+# How long each unit lasts: a booking pays for whole units (bookings.pricing).
+UNIT_MINUTES = {TariffUnit.HOUR: 60, TariffUnit.HALF_DAY: 6 * 60, TariffUnit.DAY: 24 * 60}
+
+# The largest price a tariff or an add-on may have, so that no sum overflows a column.
+MAX_PRICE = 100_000_000
+
+
+class TariffQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        """The tariffs in force on `day` (a local date): valid_until is the last day."""
+        return self.filter(valid_from__lte=day).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=day)
+        )
+
+
+class Tariff(models.Model):
+    """The price of one unit of use of a facility for one class, in force from one date to
+    another (a new Perda is entered ahead of time with its own valid_from). Several units of a
+    class may be in force at once (per hour and per day): a booking pays the cheapest whole
+    combination (bookings.pricing). Which tariffs apply is decided by the booking's first day."""
+
+    Class = TariffClass
+    Unit = TariffUnit
+
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.CASCADE, related_name="tariffs"
+    )
+    tariff_class = models.CharField(_("class"), max_length=10, choices=TariffClass.choices)
+    unit = models.CharField(_("unit"), max_length=10, choices=TariffUnit.choices)
+    price = models.PositiveIntegerField(
+        _("price (rupiah)"), validators=[MaxValueValidator(MAX_PRICE)]
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("The last day; empty: no end yet.")
+    )
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=200, blank=True, help_text=_("e.g. Perda Kota Depok No. …")
+    )
+
+    objects = TariffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        ordering = ["facility", "tariff_class", "valid_from", "unit"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(tariff_class__in=TariffClass.values), name="tariff_class_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__in=TariffUnit.values), name="tariff_unit_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__lte=MAX_PRICE), name="tariff_price_bounded"
+            ),
+            # The free class is free: a price there would be charged to a posyandu.
+            models.CheckConstraint(
+                condition=~models.Q(tariff_class=TariffClass.GRATIS) | models.Q(price=0),
+                name="tariff_gratis_costs_nothing",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="tariff_valid_until_after_from",
+            ),
+        ]
+        indexes = [models.Index(fields=["facility", "valid_from"], name="tariff_facility_idx")]
+
+    def __str__(self):
+        return f"{self.get_tariff_class_display()} {self.get_unit_display()}: Rp {self.price}"
+
+    @property
+    def minutes(self) -> int:
+        return UNIT_MINUTES[self.unit]
+
+
+class AddOn(models.Model):
+    """Equipment a community lends with its facilities (chairs, a sound system, a
+    projector): a price per item per booking and a stock shared by every facility that offers
+    it, so that ten sound systems are never lent eleven times at once (bookings.rules)."""
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="addons"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    price = models.PositiveIntegerField(
+        _("price per item (rupiah)"), validators=[MaxValueValidator(MAX_PRICE)]
+    )
+    stock = models.PositiveSmallIntegerField(
+        _("stock"), validators=[MinValueValidator(1)], help_text=_("How many can be lent at once.")
+    )
+    facilities = models.ManyToManyField(
+        Facility, verbose_name=_("offered at"), related_name="addons", blank=True
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("add-on")
+        verbose_name_plural = _("add-ons")
+        ordering = ["community", "name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=1), name="addon_stock_positive"),
+            models.CheckConstraint(
+                condition=models.Q(price__lte=MAX_PRICE), name="addon_price_bounded"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -54,7 +54,6 @@ EDITABLE_FIELDS = (
     "latitude",
     "longitude",
     "capacity",
-    "fee",
     "amenities",
     "house_rules",
     *Facility.POLICY_FIELDS,

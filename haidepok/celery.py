@@ -35,4 +35,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # Bookings whose invoice is unpaid at its deadline are released.
+    "release-overdue-invoices": {
+        "task": "payments.tasks.release_overdue_invoices",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
 }

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "communities",
     "facilities",
     "bookings",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,24 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # wait after the first failed attempt, doubled after each further one (60 s: 1, 2, 4, 8 min).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 NOTIFICATION_RETRY_DELAY = env_int("NOTIFICATION_RETRY_DELAY", 60)
+
+# --- Retribusi and payments (payments) --------------------------------------------------------
+
+# An approved booking with a price is paid within this many hours (and before it starts), or
+# it is released.
+PAYMENT_DUE_HOURS = env_int("PAYMENT_DUE_HOURS", 48)
+# Which gateway makes QRIS codes and virtual accounts: "simulator" (runs here, no money moves:
+# the demo and the tests; `check --deploy` warns about it) or "midtrans" (MIDTRANS_* below).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "simulator")
+if PAYMENT_GATEWAY not in ("simulator", "midtrans"):
+    raise ImproperlyConfigured("PAYMENT_GATEWAY must be simulator or midtrans")
+# The simulator signs its notifications with this (derived from SECRET_KEY unless set).
+PAYMENT_SIMULATOR_SECRET = env_str("PAYMENT_SIMULATOR_SECRET") or f"simulator:{SECRET_KEY}"
+MIDTRANS_SERVER_KEY = env_str("MIDTRANS_SERVER_KEY")
+MIDTRANS_API_URL = env_str("MIDTRANS_API_URL", "https://api.sandbox.midtrans.com").rstrip("/")
+MIDTRANS_VA_BANK = env_str("MIDTRANS_VA_BANK", "bni")
+if PAYMENT_GATEWAY == "midtrans" and not MIDTRANS_SERVER_KEY:
+    raise ImproperlyConfigured("MIDTRANS_SERVER_KEY must be set when PAYMENT_GATEWAY=midtrans")
 
 # --- Security (DEBUG off) ---------------------------------------------------------------------
 

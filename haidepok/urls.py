@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("facilities.urls")),
     path("", include("bookings.urls")),
     path("", include("communities.urls")),
+    path("", include("payments.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Ours first: /akun/profil/ and the token pages sit beside allauth's pages.
     path("akun/", include("accounts.urls")),

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from bookings.models import Booking, BookingStatus
 from communities.models import Community, Membership
-from facilities.models import Closure, Facility, OpeningHours
+from facilities.models import AddOn, Closure, Facility, OpeningHours, Tariff
 from haidepok import clock
 
 
@@ -27,6 +27,9 @@ def pemkot_staff_group():
             apps, None
         )
         importlib.import_module("bookings.migrations.0004_notification").grant_staff(apps, None)
+        importlib.import_module("payments.migrations.0002_pemkot_staff_permissions").grant(
+            apps, None
+        )
         group = Group.objects.get(name=PEMKOT_STAFF_GROUP)
     return group
 
@@ -131,6 +134,50 @@ class BookingFactory(factory.django.DjangoModelFactory):
 
 
 # --- Helpers for the booking engine's tests -------------------------------------------------
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tariff
+
+    facility = factory.SubFactory(FacilityFactory)
+    tariff_class = Tariff.Class.SOSIAL
+    unit = Tariff.Unit.HOUR
+    price = 50_000
+    valid_from = dt.date(2000, 1, 1)
+    valid_until = None
+
+
+class AddOnFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AddOn
+        skip_postgeneration_save = True
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"Sound system {n}")
+    price = 75_000
+    stock = 2
+
+    @factory.post_generation
+    def offered_at(addon, create, extracted, **kwargs):
+        """AddOnFactory(offered_at=[facility, ...]): the facilities that lend it."""
+        if create and extracted:
+            addon.facilities.set(extracted)
+
+
+def priced_facility(*, tariffs=None, **policy) -> Facility:
+    """An open facility (as open_facility) with tariffs: by default sosial Rp 50.000 and
+    komersial Rp 150.000 per hour, and gratis, all valid from 2000 with no end."""
+    facility = open_facility(**policy)
+    if tariffs is None:
+        tariffs = [
+            ("sosial", "hour", 50_000),
+            ("komersial", "hour", 150_000),
+            ("gratis", "hour", 0),
+        ]
+    for tariff_class, unit, price in tariffs:
+        TariffFactory(facility=facility, tariff_class=tariff_class, unit=unit, price=price)
+    return facility
 
 
 def wib(*args) -> dt.datetime:
@@ -245,7 +292,6 @@ def facility_form_data(**changes) -> dict:
         "latitude": "-6.370000",
         "longitude": "106.820000",
         "capacity": "80",
-        "fee": "0",
         "amenities": "Kursi\nToilet",
         "house_rules": "Jaga kebersihan.",
         "slot_minutes": "60",

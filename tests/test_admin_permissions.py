@@ -47,6 +47,21 @@ INTENDED = {
     "facilities.view_facility",
     "facilities.view_facilityphoto",
     "facilities.view_openinghours",
+    # Retribusi (payments/migrations/0002): the Perda's tariffs, the add-ons, the invoices,
+    # and recording payments by transfer or at the counter.
+    "facilities.add_addon",
+    "facilities.add_tariff",
+    "facilities.change_addon",
+    "facilities.change_tariff",
+    "facilities.delete_addon",
+    "facilities.delete_tariff",
+    "facilities.view_addon",
+    "facilities.view_tariff",
+    "payments.add_payment",
+    "payments.view_charge",
+    "payments.view_invoice",
+    "payments.view_payment",
+    "payments.view_webhooklog",
 }
 
 

@@ -750,6 +750,7 @@ def test_beat_runs_the_sweep_every_minute_reminders_and_the_bookings_sweep():
         "bookings.tasks.resend_pending_notifications",
         "bookings.tasks.send_reminders",
         "bookings.tasks.sweep_bookings",
+        "payments.tasks.release_overdue_invoices",
     }
     assert jobs["bookings.tasks.resend_pending_notifications"] == 60.0
     assert set(jobs) <= set(celery_app.tasks)

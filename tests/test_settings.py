@@ -85,12 +85,35 @@ def test_production_settings_pass_the_deploy_check_without_warnings(django_proce
             "SECRET_KEY": LONG_SECRET,
             "ALLOWED_HOSTS": "haidepok.depok.go.id",
             "CSRF_TRUSTED_ORIGINS": "https://haidepok.depok.go.id",
+            "PAYMENT_GATEWAY": "midtrans",
+            "MIDTRANS_SERVER_KEY": "SB-Mid-server-not-a-real-key",
         },
     )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNING" not in result.stderr
+
+
+def test_the_deploy_check_warns_that_the_payment_simulator_moves_no_money(django_process):
+    result = django_process(
+        ["check", "--deploy"],
+        env={
+            "DEBUG": "false",
+            "SECRET_KEY": LONG_SECRET,
+            "ALLOWED_HOSTS": "haidepok.depok.go.id",
+            "CSRF_TRUSTED_ORIGINS": "https://haidepok.depok.go.id",
+        },
+    )
+
+    assert "payments.W001" in result.stderr + result.stdout
+
+
+def test_the_midtrans_gateway_without_its_key_refuses_to_start(django_process):
+    result = django_process(["check"], env={"PAYMENT_GATEWAY": "midtrans"})
+
+    assert result.returncode != 0
+    assert "MIDTRANS_SERVER_KEY must be set" in result.stderr
 
 
 def test_debug_off_without_secret_key_refuses_to_start(django_process):

@@ -132,7 +132,6 @@ class FacilitySerializer(serializers.ModelSerializer):
             "kelurahan",
             "address",
             "capacity",
-            "fee",
             "approval",
             "community_name",
             "photo_url",

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from bookings.models import Booking, BookingEvent
 from communities.models import Community, Membership
+from facilities.management.demo_retribusi import seed_retribusi
 from facilities.models import Facility, OpeningHours
 from haidepok import clock, page_cache
 from haidepok.admin_site import PEMKOT_STAFF_GROUP
@@ -81,7 +82,6 @@ FACILITIES = [
         "latitude": "-6.374100",
         "longitude": "106.818300",
         "capacity": 150,
-        "fee": 0,
         "amenities": ["Kursi 150", "Sound system", "Toilet", "Parkir motor"],
         "house_rules": (
             "Jaga kebersihan. Selesai acara, kursi dikembalikan. Dilarang merokok di dalam gedung."
@@ -105,7 +105,6 @@ FACILITIES = [
         "latitude": "-6.401900",
         "longitude": "106.812000",
         "capacity": 200,
-        "fee": 0,
         "amenities": ["Kursi 200", "Panggung", "Toilet", "Mushola"],
         "house_rules": "Acara selesai paling lambat pukul 21.00.",
         "approval": "city",
@@ -127,7 +126,6 @@ FACILITIES = [
         "latitude": "-6.393500",
         "longitude": "106.835200",
         "capacity": 120,
-        "fee": 150000,
         "amenities": ["Kursi 120", "Proyektor", "Toilet"],
         "house_rules": "Biaya kebersihan dibayar di tempat.",
         "approval": "community",
@@ -148,7 +146,6 @@ FACILITIES = [
         "latitude": "-6.395700",
         "longitude": "106.819600",
         "capacity": 300,
-        "fee": 0,
         "amenities": ["Area terbuka", "Jogging track", "Toilet umum"],
         "house_rules": "Tidak boleh memasang tenda permanen. Sampah dibawa pulang.",
         "approval": "community",
@@ -169,7 +166,6 @@ FACILITIES = [
         "latitude": "-6.418800",
         "longitude": "106.833900",
         "capacity": 20,
-        "fee": 0,
         "amenities": ["Rumput sintetis", "Lampu malam", "Ruang ganti"],
         "house_rules": "Wajib sepatu futsal. Maksimal 2 jam per pemesanan.",
         "approval": "auto",
@@ -194,7 +190,6 @@ FACILITIES = [
         "latitude": "-6.396000",
         "longitude": "106.823500",
         "capacity": 30,
-        "fee": 0,
         "amenities": ["Meja rapat", "Proyektor", "Wi-Fi"],
         "house_rules": "Hanya hari kerja. Tunjukkan kode booking di resepsionis.",
         "approval": "city",
@@ -216,7 +211,6 @@ FACILITIES = [
         "latitude": "-6.433400",
         "longitude": "106.865300",
         "capacity": 60,
-        "fee": 50000,
         "amenities": ["Lapangan rumput", "Gawang", "Bangku penonton"],
         "house_rules": "Tidak digunakan saat hujan deras.",
         "approval": "community",
@@ -237,7 +231,6 @@ FACILITIES = [
         "latitude": "-6.333300",
         "longitude": "106.784000",
         "capacity": 24,
-        "fee": 0,
         "amenities": ["Ring standar", "Lampu malam"],
         "house_rules": "Bergantian dengan tertib.",
         "approval": "auto",
@@ -260,7 +253,6 @@ FACILITIES = [
         "latitude": "-6.402000",
         "longitude": "106.772000",
         "capacity": 250,
-        "fee": 250000,
         "amenities": ["Kursi 250", "Panggung", "Dapur", "Parkir mobil"],
         "house_rules": "Dekorasi tidak boleh memaku dinding.",
         "approval": "city",
@@ -380,6 +372,7 @@ class Command(BaseCommand):
         users = self._users()
         communities = self._communities(users)
         facilities = self._facilities(communities)
+        seed_retribusi(facilities, communities)
         self._bookings(facilities, users)
         page_cache.catalog_changed()  # the bulk inserts above send no model signal
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))

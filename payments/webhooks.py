@@ -1,0 +1,99 @@
+"""The gateways' notifications: verified, logged (WebhookLog), and recorded once.
+
+A notification with a bad signature is refused (403) and logged; one that is not understood
+or does not match its charge is refused (400/404) and logged; the same notification twice
+records one payment and answers 200 both times, so the gateway stops retrying.
+"""
+
+import logging
+
+from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from haidepok import clock
+from payments.errors import PaymentError
+from payments.gateways import GATEWAYS, NotificationError, SignatureError, get_gateway
+from payments.models import Charge, ChargeState, WebhookLog, WebhookOutcome
+from payments.services import payment_record_from_gateway
+
+logger = logging.getLogger(__name__)
+
+Outcome = WebhookOutcome
+
+# The answer to the gateway for each outcome.
+STATUS = {
+    Outcome.PAID: 200,
+    Outcome.DUPLICATE: 200,
+    Outcome.IGNORED: 200,
+    Outcome.BAD_SIGNATURE: 403,
+    Outcome.MALFORMED: 400,
+    Outcome.UNKNOWN_CHARGE: 404,
+    Outcome.WRONG_AMOUNT: 400,
+}
+
+LOGGED_BODY = 10_000
+
+
+def receive(gateway_name: str, body: bytes, headers, remote_address: str | None = None):
+    """Handle one notification; answer (HTTP status, WebhookLog)."""
+    gateway = get_gateway(gateway_name)
+    log = WebhookLog(
+        gateway=gateway.name,
+        remote_address=remote_address,
+        body=body[:LOGGED_BODY].decode("utf-8", errors="replace"),
+    )
+    try:
+        notice = gateway.parse_notification(body, headers)
+    except SignatureError as error:
+        logger.warning("payment notification refused (%s) from %s", error, remote_address)
+        return _answer(log, Outcome.BAD_SIGNATURE, str(error))
+    except NotificationError as error:
+        logger.warning("payment notification not understood (%s) from %s", error, remote_address)
+        return _answer(log, Outcome.MALFORMED, str(error))
+
+    log.order_id = notice.order_id[:50]
+    charge = (
+        Charge.objects.filter(gateway=gateway.name, order_id=notice.order_id)
+        .select_related("invoice")
+        .first()
+    )
+    if charge is None:
+        logger.warning("payment notification for an unknown charge %r", notice.order_id)
+        return _answer(log, Outcome.UNKNOWN_CHARGE, notice.status)
+    if not notice.paid:
+        if notice.status in ("expire", "expired") and charge.state == ChargeState.PENDING:
+            Charge.objects.filter(pk=charge.pk).update(state=ChargeState.EXPIRED)
+        return _answer(log, Outcome.IGNORED, notice.status)
+    now = clock.now()
+    paid_at = notice.paid_at if notice.paid_at and notice.paid_at.tzinfo else now
+    try:
+        payment, created = payment_record_from_gateway(
+            charge=charge,
+            gateway_reference=notice.gateway_reference,
+            amount=notice.amount,
+            paid_at=min(paid_at, now),
+            now=now,
+        )
+    except PaymentError as error:
+        logger.warning("payment notification for %s refused: %s", charge.order_id, error)
+        return _answer(log, Outcome.WRONG_AMOUNT, error.message)
+    log.payment = payment
+    return _answer(log, Outcome.PAID if created else Outcome.DUPLICATE, notice.status)
+
+
+def _answer(log: WebhookLog, outcome: str, detail: str):
+    log.outcome = outcome
+    log.detail = detail[:255]
+    log.save()
+    return STATUS[outcome], log
+
+
+@csrf_exempt
+@require_POST
+def webhook(request, gateway):
+    """POST /pembayaran/notifikasi/<gateway>/: where a gateway reports payments."""
+    if gateway not in GATEWAYS:
+        raise Http404
+    status, log = receive(gateway, request.body, request.headers, request.META.get("REMOTE_ADDR"))
+    return HttpResponse(log.get_outcome_display(), status=status, content_type="text/plain")
