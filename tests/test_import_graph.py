@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PACKAGES = ["haidepok", "accounts", "communities", "facilities", "bookings"]
+PACKAGES = ["haidepok", "accounts", "communities", "facilities", "bookings", "payments"]
 
 
 def project_modules() -> dict[str, Path]:
