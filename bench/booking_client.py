@@ -79,6 +79,8 @@ def main():
                 "start": start,
                 "end": end,
                 "purpose": "Latihan benchmark",
+                # Priced facilities ask the class; free ones ignore it.
+                "tariff_class": "sosial",
                 "attendees": 10,
                 "phone": "081234567890",
             }

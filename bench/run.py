@@ -170,7 +170,7 @@ class Dataset:
         from django.db import connection
 
         from communities.models import Community
-        from facilities.models import Facility, OpeningHours
+        from facilities.models import Facility, OpeningHours, Tariff
         from haidepok import clock
 
         self.today = clock.local_now().date()
@@ -201,7 +201,6 @@ class Dataset:
                     kecamatan=community.kecamatan,
                     capacity=20 + (i * 7) % 300,
                     amenities=["parkir", "toilet", "listrik"],
-                    fee=0 if i % 3 else 50_000,
                     is_published=True,
                     slot_minutes=60,
                     min_slots=1,
@@ -215,6 +214,22 @@ class Dataset:
                 )
             )
         self.facility_objects = Facility.objects.bulk_create(facilities, batch_size=1000)
+        # Every third facility charges retribusi (the social class, per hour): its requests
+        # are priced and approved ones invoiced, as in the city.
+        Tariff.objects.bulk_create(
+            (
+                Tariff(
+                    facility=facility,
+                    tariff_class=Tariff.Class.SOSIAL,
+                    unit=Tariff.Unit.HOUR,
+                    price=50_000,
+                    valid_from=dt.date(2000, 1, 1),
+                )
+                for i, facility in enumerate(self.facility_objects)
+                if i % 3 == 0
+            ),
+            batch_size=1000,
+        )
         OpeningHours.objects.bulk_create(
             (
                 OpeningHours(
@@ -709,6 +724,7 @@ def main():
                 "start": probe_start.isoformat(),
                 "end": (probe_start + dt.timedelta(hours=1)).isoformat(),
                 "purpose": "Probe",
+                "tariff_class": "sosial",
                 "attendees": 5,
                 "phone": "081234567890",
             },
