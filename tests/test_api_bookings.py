@@ -6,6 +6,8 @@ from rest_framework.test import APIClient
 from bookings.models import Booking, BookingEvent, BookingStatus
 from communities.models import Membership
 from haidepok import clock
+from payments.models import Invoice
+from payments.services import payment_record_manual
 from tests.api_support import (
     assert_error,
     booking_body,
@@ -16,6 +18,7 @@ from tests.api_support import (
     token_client,
 )
 from tests.factories import (
+    AddOnFactory,
     BookingFactory,
     FacilityFactory,
     MembershipFactory,
@@ -23,6 +26,8 @@ from tests.factories import (
     fast_password_hashing,  # noqa: F401 (a fixture)
     open_facility,
     organizer_of,
+    priced_facility,
+    request_booking,
 )
 
 pytestmark = [
@@ -80,6 +85,9 @@ def test_a_resident_requests_a_booking(api, resident, facility):
     assert booking.contact_phone == "+62 812 3456 7890"
     assert [(e["from_status"], e["to_status"]) for e in body["events"]] == [("", "requested")]
     assert body["events"][0]["at"].endswith("+07:00")
+    # A facility without tariffs costs nothing and asks no class.
+    assert (body["tariff_class"], body["lines"], body["price_total"]) == ("", [], 0)
+    assert (body["currency"], body["invoice"]) == ("IDR", None)
 
 
 @pytest.mark.parametrize("role", ["organizer", "staff"])
@@ -373,8 +381,9 @@ def test_the_list_takes_a_fixed_number_of_queries(
     api = token_client(resident)
     api.get(URL)  # the token's first use is recorded once
 
-    # The token, the count, the page, its events.
-    with django_assert_max_num_queries(4):
+    # The token, the count, the page (with the invoices), its events, its price lines (the
+    # payments of its invoices when there are any: tests/test_api_pricing.py).
+    with django_assert_max_num_queries(5):
         response = api.get(URL)
 
     assert len(response.json()["results"]) == min(bookings, 20)
@@ -400,6 +409,47 @@ def test_a_booking_is_shown_as_its_declared_fields_say(facility, resident, langu
 
     assert direct == by_fields
     assert [event["to_status"] for event in direct["events"]] == ["approved", "cancelled"]
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_a_priced_paid_booking_is_shown_as_its_declared_fields_say(resident, language):
+    from django.utils import translation
+    from rest_framework import serializers
+
+    from bookings.api.serializers import BookingSerializer
+
+    facility = priced_facility(approval="auto", lead_hours=0)
+    sound = AddOnFactory(community=facility.community, offered_at=[facility])
+    start = clock.local_datetime(booking_day(), dt.time(10))
+    booking = request_booking(
+        facility,
+        start,
+        start + dt.timedelta(hours=2),
+        now=clock.now(),
+        user=resident,
+        tariff_class="sosial",
+        addons={sound.pk: 2},
+    )
+    invoice = Invoice.objects.get(booking=booking)
+    payment_record_manual(
+        invoice=invoice,
+        actor=UserFactory(is_staff=True),
+        method="transfer",
+        amount=invoice.amount,
+        external_reference="TRF-1",
+        paid_at=clock.now(),
+    )
+    booking = Booking.objects.select_related("facility").get(pk=booking.pk)
+
+    with translation.override(language):
+        serializer = BookingSerializer(booking)
+        direct = serializer.to_representation(booking)
+        by_fields = serializers.ModelSerializer.to_representation(serializer, booking)
+
+    assert direct == by_fields
+    assert [line["kind"] for line in direct["lines"]] == ["tariff", "addon"]
+    assert direct["invoice"]["state"] == "paid"
+    assert direct["invoice"]["receipt_number"].startswith("BB-")
 
 
 # --- Detail -------------------------------------------------------------------------------------

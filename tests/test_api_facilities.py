@@ -19,6 +19,7 @@ from tests.factories import (
     ClosureFactory,
     CommunityFactory,
     FacilityFactory,
+    TariffFactory,
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
     open_facility,
@@ -68,6 +69,23 @@ def test_the_list_shows_bookable_facilities_only_to_everyone(reader):
     assert card["community_name"] == bookable.community.name
     assert card["kind"] == "hall"
     assert card["capacity"] == 100
+    # The flat fee is gone; what using it costs is in its tariffs (none here: free).
+    assert set(card) == {
+        "slug",
+        "name",
+        "kind",
+        "kind_label",
+        "kecamatan",
+        "kecamatan_label",
+        "kelurahan",
+        "address",
+        "capacity",
+        "approval",
+        "community_name",
+        "photo_url",
+        "price_from",
+    }
+    assert card["price_from"] is None
 
 
 def test_filters_by_kecamatan_kind_and_minimum_capacity():
@@ -191,9 +209,12 @@ def test_the_list_is_paginated():
 @pytest.mark.parametrize("facilities", [3, 30])
 def test_the_list_takes_a_fixed_number_of_queries(facilities, django_assert_max_num_queries):
     for _ in range(facilities):
-        FacilityFactory()
+        facility = FacilityFactory()
+        TariffFactory(facility=facility, price=50_000)
+        TariffFactory(facility=facility, tariff_class="komersial", price=150_000)
 
-    with django_assert_max_num_queries(3):
+    # The count, the page, its photos, today's paying tariffs (the cards' "from" price).
+    with django_assert_max_num_queries(4):
         response = APIClient().get("/api/v1/facilities/")
 
     assert len(response.json()["results"]) == min(facilities, 20)
@@ -211,7 +232,7 @@ def test_free_on_queries_are_bounded_by_the_page(facilities, django_assert_max_n
         )
 
     # A few for the page, three (hours, closures, bookings) for each of at most 20 facilities.
-    with django_assert_max_num_queries(5 + 3 * 20):
+    with django_assert_max_num_queries(6 + 3 * 20):
         response = APIClient().get("/api/v1/facilities/", {"free_on": day.isoformat()})
 
     assert len(response.json()["results"]) == min(facilities, 20)
@@ -222,7 +243,7 @@ def test_a_token_user_reads_with_a_fixed_number_of_queries_too(django_assert_max
         FacilityFactory()
     client = token_client(UserFactory())
 
-    with django_assert_max_num_queries(5):  # + the token and recording its use
+    with django_assert_max_num_queries(6):  # + the token and recording its use
         client.get("/api/v1/facilities/")
 
 
@@ -250,6 +271,8 @@ def test_the_detail_has_opening_hours_policy_and_community(reader):
         {"weekday": 0, "weekday_label": "Senin", "opens": "13:00", "closes": "21:00"},
     ]
     assert [hours["weekday"] for hours in detail["opening_hours"]] == [0, 0, 5, 5]
+    assert (detail["tariffs"], detail["tariff_classes"], detail["addons"]) == ([], [], [])
+    assert "fee" not in detail
     assert detail["policy"] == {
         "slot_minutes": 30,
         "min_slots": 1,

@@ -3,6 +3,7 @@
 `code` is stable (clients branch on it), `message` is for people, in the request's language,
 and `fields` maps each input to its messages ("__all__" for what concerns no single input),
 like BookingError.by_field(), so a client shows a rule's refusal and a malformed field alike.
+One code adds a key: `price_changed` carries `quote`, the price now.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -13,11 +14,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from bookings.api.parsers import TOO_DEEP
+from bookings.api.serializers import QuoteSerializer
 from bookings.errors import BookingError
 
 # A refused booking is a 400, except where another status says more.
 BOOKING_ERROR_STATUS = {
     "slot_taken": status.HTTP_409_CONFLICT,  # someone else holds the slot: try another time
+    "addon_out_of_stock": status.HTTP_409_CONFLICT,  # others hold the items at that time
+    # The price moved since the client's quote: the answer carries the new one.
+    "price_changed": status.HTTP_409_CONFLICT,
     "not_allowed": status.HTTP_403_FORBIDDEN,
     "email_not_verified": status.HTTP_403_FORBIDDEN,  # the account, not the request, is amiss
 }
@@ -25,6 +30,14 @@ BOOKING_ERROR_STATUS = {
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"code": code, "message": str(message), "fields": fields or {}}
+
+
+def price_changed_response(error: BookingError, price) -> Response:
+    """price_changed, with the price now (`quote`, a bookings.pricing.Quote) besides the one
+    shape's keys, so that the client can show it and send the request again with its total."""
+    body = error_body(error.code, error.message, error.by_field())
+    body["quote"] = QuoteSerializer(price).data
+    return Response(body, status=BOOKING_ERROR_STATUS[error.code])
 
 
 def api_exception_handler(exc, context):

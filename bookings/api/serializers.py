@@ -4,6 +4,7 @@ Input serializers check that a value has the right type, size and format; whethe
 allowed is decided by bookings.services, never here.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -11,12 +12,22 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.availability import MAX_DAYS
-from bookings.models import Booking, BookingStatus
-from facilities.models import Facility
+from bookings.models import Booking, BookingLine, BookingStatus
+from bookings.pricing import MAX_ADDON_QUANTITY
+from facilities.models import CLASS_RULES, Facility, TariffClass, TariffUnit
 from haidepok import clock
 from haidepok.depok import Kecamatan
+from payments.models import InvoiceState
 
 MAX_ATTENDEES = 100_000
+# Every price is in whole rupiah.
+CURRENCY = "IDR"
+# The most different add-ons one request may list: more than any facility lends.
+MAX_ADDONS = 50
+# The largest id the database holds (a bigger number is no id, and overflows a query).
+MAX_ID = 2**63 - 1
+# The largest total a client may say it expects (a sum of bounded prices stays far below).
+MAX_EXPECTED_TOTAL = 10**15
 
 
 class ApiSerializer(serializers.Serializer):
@@ -104,6 +115,72 @@ def validate_phone(value: str) -> None:
 # --- Facilities ---------------------------------------------------------------------------------
 
 
+class TariffClassField(TextField):
+    """A tariff class's value. Any text passes here: whether it is a class, and one this
+    facility has that day, is the pricing's answer (tariff_class_unknown, ...)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=40,
+            allow_blank=True,
+            error_messages={"invalid": _("Enter text.")},
+            help_text=_(
+                "sosial, komersial or gratis (see the facility's tariff_classes); empty where "
+                "the facility has no tariff that day."
+            ),
+            **kwargs,
+        )
+
+
+# In the schema, the classes (the same enum as the answers' tariff_class).
+extend_schema_field(serializers.ChoiceField(choices=TariffClass.choices, allow_blank=True))(
+    TariffClassField
+)
+
+
+class TariffSerializer(serializers.Serializer):
+    tariff_class = serializers.ChoiceField(choices=TariffClass.choices)
+    tariff_class_label = serializers.CharField(source="get_tariff_class_display")
+    unit = serializers.ChoiceField(choices=TariffUnit.choices)
+    unit_label = serializers.CharField(source="get_unit_display")
+    price = serializers.IntegerField(help_text=_("Rupiah per unit."))
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(
+        allow_null=True, help_text=_("The last day; null: no end yet.")
+    )
+
+
+class PriceFromSerializer(serializers.Serializer):
+    price = serializers.IntegerField(help_text=_("Rupiah per unit."))
+    unit = serializers.ChoiceField(choices=TariffUnit.choices)
+    unit_label = serializers.CharField(source="get_unit_display")
+    tariff_class = serializers.ChoiceField(choices=TariffClass.choices)
+    tariff_class_label = serializers.CharField(source="get_tariff_class_display")
+
+
+class TariffClassSerializer(serializers.Serializer):
+    tariff_class = serializers.ChoiceField(choices=TariffClass.choices)
+    label = serializers.CharField()
+    rules = serializers.CharField(help_text=_("Which activities the class is for."))
+
+    def to_representation(self, tariff_class):
+        return {
+            "tariff_class": str(tariff_class.value),
+            "label": str(tariff_class.label),
+            "rules": str(CLASS_RULES[tariff_class]),
+        }
+
+
+class AddOnSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    price = serializers.IntegerField(help_text=_("Rupiah per item per booking."))
+    stock = serializers.IntegerField(
+        help_text=_("How many can be lent at once (shared with other facilities that lend it).")
+    )
+
+
 class FacilityFilterSerializer(ApiSerializer):
     q = text(100, required=False, allow_blank=True, help_text=_("Words in the name or address."))
     kecamatan = serializers.ChoiceField(choices=Kecamatan.choices, required=False)
@@ -119,6 +196,12 @@ class FacilitySerializer(serializers.ModelSerializer):
     kecamatan_label = serializers.CharField(source="get_kecamatan_display")
     community_name = serializers.CharField(source="community.name")
     photo_url = serializers.SerializerMethodField()
+    price_from = serializers.SerializerMethodField(
+        help_text=_(
+            "The lowest price of use in force today, with its unit and class; null when no "
+            "class pays anything today. The price of a booking is what a quote answers."
+        )
+    )
 
     class Meta:
         model = Facility
@@ -135,6 +218,7 @@ class FacilitySerializer(serializers.ModelSerializer):
             "approval",
             "community_name",
             "photo_url",
+            "price_from",
         ]
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -145,6 +229,12 @@ class FacilitySerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         url = photos[0].image.url
         return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(PriceFromSerializer(allow_null=True))
+    def get_price_from(self, facility) -> dict | None:
+        # The paying tariffs of today, cheapest first (bookings.api.selectors.with_prices).
+        tariffs = facility.paying_tariffs_today
+        return PriceFromSerializer(tariffs[0]).data if tariffs else None
 
 
 class OpeningHoursSerializer(serializers.Serializer):
@@ -169,6 +259,20 @@ class FacilityDetailSerializer(FacilitySerializer):
     )
     opening_hours = OpeningHoursSerializer(many=True, source="opening_hours.all")
     policy = PolicySerializer(source="*")
+    tariffs = TariffSerializer(
+        many=True,
+        source="current_tariffs",
+        help_text=_(
+            "The tariffs in force today and those entered for later (a new Perda), by "
+            "valid_from; a booking is priced by those in force on its first day (WIB)."
+        ),
+    )
+    tariff_classes = serializers.SerializerMethodField(
+        help_text=_("The classes of these tariffs, with who qualifies for each.")
+    )
+    addons = AddOnSerializer(
+        many=True, source="offered_addons", help_text=_("What can be borrowed with a booking.")
+    )
 
     class Meta(FacilitySerializer.Meta):
         fields = [
@@ -180,6 +284,18 @@ class FacilityDetailSerializer(FacilitySerializer):
             "longitude",
             "opening_hours",
             "policy",
+            "tariffs",
+            "tariff_classes",
+            "addons",
+        ]
+
+    @extend_schema_field(TariffClassSerializer(many=True))
+    def get_tariff_classes(self, facility) -> list[dict]:
+        present = {tariff.tariff_class for tariff in facility.current_tariffs}
+        return [
+            TariffClassSerializer(tariff_class).data
+            for tariff_class in TariffClass
+            if tariff_class in present
         ]
 
 
@@ -262,6 +378,138 @@ class AvailabilitySerializer(serializers.Serializer):
     closures = ClosureSerializer(many=True)
 
 
+# --- Prices -------------------------------------------------------------------------------------
+
+
+class AddOnRequestSerializer(ApiSerializer):
+    addon = whole_number(min_value=1, max_value=MAX_ID, help_text=_("The add-on's id."))
+    quantity = whole_number(min_value=1, max_value=MAX_ADDON_QUANTITY)
+
+
+class AddOnListField(serializers.ListField):
+    """[{"addon": id, "quantity": n}, ...] in, {id: n} out: what bookings.pricing takes. An
+    add-on listed twice is a client's mistake (which of its quantities is meant?)."""
+
+    default_error_messages = {
+        "not_a_list": _('Send the add-ons as a list of objects with "addon" and "quantity".'),
+        "duplicate": _("Each add-on may be listed once, with the quantity you need."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=AddOnRequestSerializer(),
+            max_length=MAX_ADDONS,
+            required=False,
+            help_text=_("The add-ons to borrow, each once."),
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        items = super().to_internal_value(data)
+        wanted = {item["addon"]: item["quantity"] for item in items}
+        if len(wanted) != len(items):
+            self.fail("duplicate")
+        return wanted
+
+
+class QuoteRequestSerializer(ApiSerializer):
+    start = WibDateTimeField(help_text=_("ISO 8601; without an offset the time is WIB."))
+    end = WibDateTimeField(help_text=_("ISO 8601; without an offset the time is WIB."))
+    tariff_class = TariffClassField(required=False, default="")
+    addons = AddOnListField()
+
+
+def price_line_data(line) -> dict:
+    """One line of a price, from a quote (bookings.pricing.PriceLine) or as stored on a
+    booking (BookingLine): both say the same, and both compute their amount themselves."""
+    return {
+        "kind": str(line.kind),
+        "description": str(line.description),
+        "unit": line.unit,
+        "addon": line.addon_id,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "amount": line.amount,
+    }
+
+
+class PriceLineSerializer(serializers.Serializer):
+    # Not an enum in the schema: its name would collide with the facility's kind.
+    kind = serializers.CharField(
+        help_text=" or ".join(f"`{value}`" for value in BookingLine.Kind.values)
+    )
+    description = serializers.CharField(help_text=_("The unit of use, or the add-on's name."))
+    unit = serializers.ChoiceField(
+        choices=TariffUnit.choices,
+        allow_blank=True,
+        help_text=_("The tariff's unit for the use of the facility; empty for an add-on."),
+    )
+    addon = serializers.IntegerField(allow_null=True, help_text=_("The add-on's id, or null."))
+    quantity = serializers.IntegerField()
+    unit_price = serializers.IntegerField(help_text=_("Rupiah."))
+    amount = serializers.IntegerField(help_text=_("Rupiah: quantity × unit_price."))
+
+    def to_representation(self, line):
+        return price_line_data(line)
+
+
+class QuoteSerializer(serializers.Serializer):
+    tariff_class = serializers.ChoiceField(
+        choices=TariffClass.choices,
+        allow_blank=True,
+        help_text=_("Empty where the facility has no tariff on the booking's first day."),
+    )
+    tariff_class_label = serializers.CharField(allow_blank=True)
+    lines = PriceLineSerializer(many=True)
+    total = serializers.IntegerField(help_text=_("Rupiah; 0 is free of charge."))
+    currency = serializers.CharField(help_text="IDR")
+
+    def to_representation(self, quote):
+        return {
+            "tariff_class": quote.tariff_class,
+            "tariff_class_label": quote.tariff_class_label,
+            "lines": [price_line_data(line) for line in quote.lines],
+            "total": quote.total,
+            "currency": CURRENCY,
+        }
+
+
+class InvoiceSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    amount = serializers.IntegerField(help_text=_("Rupiah."))
+    state = serializers.ChoiceField(choices=InvoiceState.choices)
+    state_label = serializers.CharField()
+    issued_at = WibDateTimeField()
+    due_at = WibDateTimeField(help_text=_("Unpaid by then, the booking is released."))
+    paid_at = WibDateTimeField(allow_null=True)
+    receipt_number = serializers.CharField(
+        allow_null=True, help_text=_("The receipt (bukti bayar) of the payment, once paid.")
+    )
+
+    def to_representation(self, invoice):
+        payment = settling_payment(invoice)
+        return {
+            "number": invoice.number,
+            "amount": invoice.amount,
+            "state": invoice.state,
+            "state_label": invoice.get_state_display(),
+            "issued_at": clock.to_local(invoice.issued_at).isoformat(),
+            "due_at": clock.to_local(invoice.due_at).isoformat(),
+            "paid_at": clock.to_local(payment.paid_at).isoformat() if payment else None,
+            "receipt_number": payment.receipt_number if payment else None,
+        }
+
+
+def settling_payment(invoice):
+    """The payment that settled `invoice` (not one to be refunded), or None; from the
+    selectors' prefetch where they made one."""
+    if hasattr(invoice, "settling_payments"):
+        payments = invoice.settling_payments
+    else:
+        payments = list(invoice.payments.filter(needs_refund=False)[:1])
+    return payments[0] if payments else None
+
+
 # --- Bookings -----------------------------------------------------------------------------------
 
 
@@ -285,6 +533,18 @@ class BookingRequestSerializer(ApiSerializer):
         Booking._meta.get_field("contact_phone").max_length,
         validators=[validate_phone],
         help_text=_("A phone number to reach you about this booking."),
+    )
+    tariff_class = TariffClassField(required=False, default="")
+    addons = AddOnListField()
+    expected_total = whole_number(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MAX_EXPECTED_TOTAL,
+        help_text=_(
+            "The total (rupiah) you were quoted. If the price is now another, nothing is "
+            "booked: the answer is a 409 price_changed with the new quote."
+        ),
     )
 
     def validate_facility(self, slug: str) -> Facility:
@@ -318,6 +578,16 @@ class BookingSerializer(serializers.ModelSerializer):
     created_at = WibDateTimeField()
     decided_at = WibDateTimeField(allow_null=True)
     events = BookingEventSerializer(many=True, source="events.all")
+    tariff_class = serializers.ChoiceField(choices=TariffClass.choices, allow_blank=True)
+    tariff_class_label = serializers.CharField(source="get_tariff_class_display")
+    lines = PriceLineSerializer(
+        many=True, source="lines.all", help_text=_("The price as it was quoted when requested.")
+    )
+    price_total = serializers.IntegerField(help_text=_("Rupiah; 0 is free of charge."))
+    currency = serializers.SerializerMethodField()
+    invoice = InvoiceSerializer(
+        allow_null=True, help_text=_("Issued when a booking with a price is approved.")
+    )
 
     class Meta:
         model = Booking
@@ -337,8 +607,17 @@ class BookingSerializer(serializers.ModelSerializer):
             "created_at",
             "decided_at",
             "events",
+            "tariff_class",
+            "tariff_class_label",
+            "lines",
+            "price_total",
+            "currency",
+            "invoice",
         ]
         read_only_fields = fields
+
+    def get_currency(self, booking) -> str:
+        return CURRENCY
 
     def to_representation(self, booking):
         # Every booking answer (create and cancel above all) goes through here: built directly,
@@ -372,7 +651,21 @@ class BookingSerializer(serializers.ModelSerializer):
                 }
                 for event in booking.events.all()
             ],
+            "tariff_class": booking.tariff_class,
+            "tariff_class_label": booking.get_tariff_class_display(),
+            "lines": [price_line_data(line) for line in booking.lines.all()],
+            "price_total": booking.price_total,
+            "currency": CURRENCY,
+            "invoice": _invoice_data(booking),
         }
+
+
+def _invoice_data(booking) -> dict | None:
+    try:
+        invoice = booking.invoice
+    except ObjectDoesNotExist:
+        return None
+    return InvoiceSerializer(invoice).data
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -381,4 +674,10 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text='Messages by input ("__all__" for the request as a whole).',
+    )
+
+
+class ConflictErrorSerializer(ErrorSerializer):
+    quote = QuoteSerializer(
+        required=False, help_text="With price_changed only: the price now, to show and send."
     )

@@ -13,6 +13,7 @@ urlpatterns = [
         views.FacilityAvailability.as_view(),
         name="facility-availability",
     ),
+    path("facilities/<slug:slug>/quote/", views.FacilityQuote.as_view(), name="facility-quote"),
     path("bookings/", views.BookingListCreate.as_view(), name="booking-list"),
     path("bookings/<str:reference>/", views.BookingDetail.as_view(), name="booking-detail"),
     path("bookings/<str:reference>/cancel/", views.BookingCancel.as_view(), name="booking-cancel"),

@@ -3,6 +3,8 @@
 Errors of every kind come out in one shape, built by bookings.api.exceptions.
 """
 
+import datetime as dt
+
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.http import parse_etags
@@ -15,20 +17,25 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import services
+from bookings import pricing, services
 from bookings.api import selectors
+from bookings.api.exceptions import price_changed_response
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
     BookingRequestSerializer,
     BookingSerializer,
     CancelSerializer,
+    ConflictErrorSerializer,
     ErrorSerializer,
     FacilityDetailSerializer,
     FacilityFilterSerializer,
     FacilitySerializer,
+    QuoteRequestSerializer,
+    QuoteSerializer,
 )
 from bookings.availability import facility_availability
+from bookings.errors import BookingError
 from bookings.selectors import free_on
 from facilities.pages import facility_scope
 from facilities.selectors import search_facilities
@@ -70,6 +77,7 @@ class FacilityList(generics.ListAPIView):
         )
         if day := query.get("free_on"):
             facilities = free_on(facilities, day)
+        facilities = selectors.with_prices(facilities)
         page = self.paginate_queryset(facilities)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -79,7 +87,8 @@ class FacilityDetail(APIView):
 
     @extend_schema(responses={200: FacilityDetailSerializer, 404: ERRORS[404]})
     def get(self, request, slug):
-        """A bookable facility: description, opening hours, booking policy."""
+        """A bookable facility: description, opening hours, booking policy, tariffs and the
+        add-ons it lends."""
         facility = selectors.facility_with_details(slug)
         return Response(FacilityDetailSerializer(facility, context={"request": request}).data)
 
@@ -123,6 +132,46 @@ class FacilityAvailability(APIView):
         return response
 
 
+class FacilityQuote(APIView):
+    """The price is public: anyone may ask it, signed in or not."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=QuoteRequestSerializer,
+        responses={200: QuoteSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    def post(self, request, slug):
+        """What a booking of [start, end) would cost, itemised, in whole rupiah: the same
+        price the booking stores when it is requested now. Priced by the tariffs in force on
+        its first day (WIB), in the cheapest combination of whole units, plus the add-ons.
+        The length must be one the facility takes; whether the time is free, open and far
+        enough ahead is checked when the booking is requested. Nothing is reserved."""
+        facility = selectors.bookable_facility(slug)
+        form = QuoteRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        refuse_impossible_length(facility, data["start"], data["end"])
+        price = pricing.quote(
+            facility=facility,
+            tariff_class=data["tariff_class"],
+            start=data["start"],
+            end=data["end"],
+            addons=data.get("addons", {}),
+        )
+        return Response(QuoteSerializer(price).data)
+
+
+def refuse_impossible_length(facility, start, end) -> None:
+    """No booking of the facility is that long, or that short: a quote for it is refused as
+    the request would be (the rule's own codes), which also bounds the units to count."""
+    if end <= start or end - start < dt.timedelta(minutes=facility.minimum_minutes):
+        raise BookingError("too_short", minutes=facility.minimum_minutes)
+    longest = facility.max_slots * facility.slot_minutes
+    if end - start > dt.timedelta(minutes=longest):
+        raise BookingError("too_long", minutes=longest)
+
+
 class BookingListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = BookingSerializer
@@ -140,25 +189,46 @@ class BookingListCreate(generics.ListAPIView):
         responses={
             201: BookingSerializer,
             **ERRORS,
-            409: OpenApiResponse(ErrorSerializer, description="The slot is already taken."),
+            409: OpenApiResponse(
+                ConflictErrorSerializer,
+                description=(
+                    "Taken by others at that time: the slot (slot_taken) or the add-ons "
+                    "(addon_out_of_stock); or the price is no longer `expected_total` "
+                    "(price_changed, with the new `quote`)."
+                ),
+            ),
         },
     )
     def post(self, request):
-        """Request a booking. It is approved at once where the facility approves
-        automatically; otherwise it waits for a decision (status `requested`)."""
+        """Request a booking, priced in its `tariff_class` with its `addons` (the price is
+        stored with it, as a quote answers it). It is approved at once where the facility
+        approves automatically; otherwise it waits for a decision (status `requested`). An
+        approved booking with a price has an invoice to pay by its `due_at`."""
         form = BookingRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        booking = services.booking_request(
-            facility=data["facility"],
-            user=request.user,
-            start=data["start"],
-            end=data["end"],
-            purpose=data["purpose"],
-            attendees=data["attendees"],
-            organisation=data["organisation"],
-            contact_phone=data["phone"],
-        )
+        request_price = {
+            "facility": data["facility"],
+            "start": data["start"],
+            "end": data["end"],
+            "tariff_class": data["tariff_class"],
+            "addons": data.get("addons", {}),
+        }
+        try:
+            booking = services.booking_request(
+                **request_price,
+                user=request.user,
+                purpose=data["purpose"],
+                attendees=data["attendees"],
+                organisation=data["organisation"],
+                contact_phone=data["phone"],
+                expected_total=data.get("expected_total"),
+            )
+        except BookingError as error:
+            if error.code != "price_changed":
+                raise
+            # The client shows the new price and sends again with its total.
+            return price_changed_response(error, pricing.quote(**request_price))
         location = reverse("api:booking-detail", args=[booking.reference])
         return Response(
             BookingSerializer(booking).data,
