@@ -36,3 +36,28 @@ def messages_of(response) -> list[tuple[str, str]]:
 
 def texts_of(response) -> list[str]:
     return [text for _level, text in messages_of(response)]
+
+
+# --- Retribusi (tests/test_admin_invoices.py, tests/test_admin_payments.py) -------------------
+
+INVOICES = "/admin/payments/invoice/"
+PAYMENTS = "/admin/payments/payment/"
+
+
+def invoiced_booking(facility=None, *, start=None, hours: int = 2, now=None, **kwargs):
+    """A priced booking (sosial Rp 50.000 per hour by default) approved at once, with its
+    invoice: booking.invoice."""
+    import datetime as dt
+
+    from haidepok import clock
+    from tests.factories import priced_facility, request_booking
+
+    facility = facility or priced_facility(approval="auto", lead_hours=0)
+    now = now or clock.now()
+    if start is None:
+        day = clock.to_local(now).date() + dt.timedelta(days=3)
+        start = clock.local_datetime(day, dt.time(9))
+    kwargs.setdefault("tariff_class", "sosial")
+    booking = request_booking(facility, start, start + dt.timedelta(hours=hours), now=now, **kwargs)
+    booking.refresh_from_db()
+    return booking

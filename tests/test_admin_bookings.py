@@ -473,7 +473,7 @@ def test_the_change_list_filters_by_community(client, staff):
 
     assert [b.pk for b in response.context["cl"].result_list] == [ours.pk]
     filters = [spec.title for spec in response.context["cl"].filter_specs]
-    assert len(filters) == 6
+    assert len(filters) == 7
 
 
 @pytest.mark.parametrize("count", [5, 60])

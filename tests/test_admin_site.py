@@ -18,13 +18,19 @@ from bookings import services
 from bookings.models import KeptConflict
 from facilities.models import FacilityPhoto
 from facilities.services import photo_add
+from haidepok import clock
+from payments import charges, webhooks
+from payments.services import payment_record_manual
+from tests.admin_support import invoiced_booking
 from tests.factories import (
+    AddOnFactory,
     BookingFactory,
     ClosureFactory,
     MembershipFactory,
     OpeningHoursFactory,
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
+    priced_facility,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
@@ -56,6 +62,21 @@ def world(admin_user):
     KeptConflict.objects.create(booking=booking, rules="too_long", decided_by=admin_user)
     Group.objects.get_or_create(name="Pemkot staff")
     UserFactory()
+    # Retribusi: tariffs, an add-on, price lines, an invoice with a gateway charge and a
+    # payment, and a forged notification the webhook refused.
+    priced = priced_facility(approval="auto", lead_hours=0)
+    chairs = AddOnFactory(community=priced.community, offered_at=[priced])
+    invoice = invoiced_booking(priced, addons={chairs.pk: 1}).invoice
+    charges.charge_for(invoice, "qris")
+    webhooks.receive("simulator", b'{"order_id": "x"}', {}, "203.0.113.9")
+    payment_record_manual(
+        invoice=invoice,
+        actor=admin_user,
+        method="cash",
+        amount=invoice.amount,
+        external_reference="KW-0001",
+        paid_at=clock.now(),
+    )
     return booking
 
 
@@ -103,7 +124,7 @@ def test_every_project_model_is_registered():
     from django.apps import apps
 
     registered = {model._meta.label for model in admin.site._registry}
-    for label in ["accounts", "communities", "facilities", "bookings"]:
+    for label in ["accounts", "communities", "facilities", "bookings", "payments"]:
         for model in apps.get_app_config(label).get_models():
             if model._meta.label.split(".")[1].startswith("Historical"):
                 continue  # shown on the history page of its model

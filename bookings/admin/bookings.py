@@ -23,8 +23,10 @@ from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
 from bookings.models import Booking, BookingEvent, BookingStatus
 from facilities.models import Closure
+from facilities.templatetags.rupiah import rupiah
 from haidepok import admin_actions, clock
 from haidepok.admin_site import BoundedChangeList
+from payments.models import Invoice, InvoiceState
 
 
 def wib(moment: dt.datetime | None, time_only: bool = False, suffix: str = " WIB") -> str:
@@ -73,6 +75,59 @@ class StartDateFilter(admin.SimpleListFilter):
         if self.value() in ranges:
             return queryset.filter(ranges[self.value()])
         return queryset
+
+
+class InvoiceFilter(admin.SimpleListFilter):
+    """Whether a booking waits for its payment: staff chase an unpaid invoice before its
+    deadline releases the booking."""
+
+    title = _("invoice")
+    parameter_name = "invoice"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("unpaid", _("Has an unpaid invoice")),
+            ("paid", _("Paid")),
+            ("none", _("No invoice")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unpaid":
+            return queryset.filter(invoice__state=InvoiceState.UNPAID)
+        if self.value() == "paid":
+            return queryset.filter(invoice__state=InvoiceState.PAID)
+        if self.value() == "none":
+            return queryset.filter(invoice__isnull=True)
+        return queryset
+
+
+def price_table(booking: Booking):
+    """The booking's price as it was quoted and stored (bookings.BookingLine): one row per
+    line and the total, in rupiah."""
+    lines = list(booking.lines.all())
+    if not lines:
+        return rupiah(booking.price_total)
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (line.description, line.quantity, rupiah(line.unit_price), rupiah(line.amount))
+            for line in lines
+        ),
+    )
+    return format_html(
+        '<table class="hd-price"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+        '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody>'
+        '<tfoot><tr><th scope="row" colspan="3">{}</th><td><strong>{}</strong></td></tr>'
+        "</tfoot></table>",
+        _("item"),
+        _("quantity"),
+        _("unit price"),
+        _("amount"),
+        rows,
+        _("Total"),
+        rupiah(booking.price_total),
+    )
 
 
 class BookingEventInline(admin.TabularInline):
@@ -137,6 +192,7 @@ class BookingAdmin(admin.ModelAdmin):
         "facility__community",
         "facility__approval",
         StartDateFilter,
+        InvoiceFilter,
     ]
     list_select_related = ["facility", "user"]
     search_fields = ["reference", "user__full_name", "user__email", "purpose"]
@@ -171,6 +227,7 @@ class BookingAdmin(admin.ModelAdmin):
             },
         ),
         (_("Decision"), {"fields": ["decided_by", "decided_at_wib", "decision_reason"]}),
+        (_("Retribusi"), {"fields": ["tariff_class", "price_lines", "invoice_details"]}),
         (_("Same day at this facility"), {"fields": ["neighbours"]}),
     ]
     readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
@@ -232,6 +289,31 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description=_("decided at"))
     def decided_at_wib(self, booking):
         return wib(booking.decided_at)
+
+    @admin.display(description=_("price"))
+    def price_lines(self, booking):
+        return price_table(booking)
+
+    @admin.display(description=_("invoice"))
+    def invoice_details(self, booking):
+        """The invoice issued on approval (a priced booking has one), linked to its page."""
+        try:
+            invoice = booking.invoice
+        except Invoice.DoesNotExist:
+            return _("No invoice (free, or not approved yet).")
+        state = invoice.get_state_display()
+        if invoice.state == InvoiceState.UNPAID:
+            state = _("%(state)s, pay by %(moment)s") % {
+                "state": state,
+                "moment": wib(invoice.due_at),
+            }
+        return format_html(
+            '<a href="{}">{}</a> · {} · {}',
+            reverse("admin:payments_invoice_change", args=[invoice.pk]),
+            invoice.number,
+            rupiah(invoice.amount),
+            state,
+        )
 
     @admin.display(description=_("bookings and closures"))
     def neighbours(self, booking):
@@ -338,7 +420,10 @@ class BookingAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # A booking's page asks bookings.actions which decisions to offer: that needs who runs
         # the facility. (The change list's own joins come from list_select_related.)
-        return super().get_queryset(request).select_related("facility__community", "user")
+        # Its page also shows the invoice (a reverse one-to-one: the same query).
+        return (
+            super().get_queryset(request).select_related("facility__community", "user", "invoice")
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":

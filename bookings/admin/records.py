@@ -1,9 +1,11 @@
 """The records the booking services write, read in the admin and never changed there: the
-audit trail (BookingEvent) and the bookings kept despite new settings (KeptConflict)."""
+audit trail (BookingEvent), the bookings kept despite new settings (KeptConflict) and the
+price lines of bookings (BookingLine)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from bookings.models import BookingEvent, KeptConflict
+from bookings.models import BookingEvent, BookingLine, KeptConflict
 
 
 class RecordAdmin(admin.ModelAdmin):
@@ -37,3 +39,28 @@ class KeptConflictAdmin(RecordAdmin):
     list_select_related = ["booking", "decided_by"]
     search_fields = ["booking__reference"]
     readonly_fields = ["booking", "rules", "decided_by", "decided_at"]
+
+
+@admin.register(BookingLine)
+class BookingLineAdmin(RecordAdmin):
+    """The price as quoted when each booking was requested (bookings.pricing), line by line:
+    a booking's page shows its own; this list answers which bookings took an add-on."""
+
+    list_display = ["booking", "kind", "item", "quantity", "unit_price", "amount"]
+    list_filter = ["kind", "unit", "addon"]
+    list_select_related = ["booking"]
+    search_fields = ["booking__reference", "label"]
+    readonly_fields = [
+        "booking",
+        "kind",
+        "unit",
+        "addon",
+        "label",
+        "quantity",
+        "unit_price",
+        "amount",
+    ]
+
+    @admin.display(description=_("item"))
+    def item(self, line):
+        return line.description
