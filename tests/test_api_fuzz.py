@@ -1,5 +1,6 @@
-"""POST /api/v1/bookings/ with generated bodies: never a 5xx, and nothing written on a 4xx;
-bodies nested deeper than any of ours (to a RecursionError in the JSON parser) are malformed.
+"""POST /api/v1/bookings/ and the price quote with generated bodies: never a 5xx, and nothing
+written on a 4xx; bodies nested deeper than any of ours (to a RecursionError in the JSON
+parser) are malformed.
 
 The data (a facility, a resident, a token) is made once per test function, inside it, so
 that every example of one run shares the test's transaction; each example compares the
@@ -12,17 +13,36 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
 from bookings.api.parsers import MAX_DEPTH, depth_exceeds
 from bookings.models import Booking, BookingEvent, BookingStatus
 from haidepok import clock
 from tests.api_support import booking_body, booking_day, token_client
-from tests.factories import BookingFactory, UserFactory, open_facility
+from tests.factories import (
+    AddOnFactory,
+    BookingFactory,
+    UserFactory,
+    open_facility,
+    priced_facility,
+)
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/bookings/"
-FIELDS = ["facility", "start", "end", "purpose", "attendees", "organisation", "phone"]
+FIELDS = [
+    "facility",
+    "start",
+    "end",
+    "purpose",
+    "attendees",
+    "organisation",
+    "phone",
+    "tariff_class",
+    "addons",
+    "expected_total",
+]
+QUOTE_FIELDS = ["start", "end", "tariff_class", "addons"]
 
 FUZZ = settings(
     max_examples=150,
@@ -58,6 +78,11 @@ absurd_datetimes = st.builds(
     minute=st.integers(0, 60),
     offset=st.sampled_from(["", "Z", "+07:00", "-12:00", "+14:00", "+23:59", "-23:59", "+99:99"]),
 )
+quantities = (
+    st.integers(min_value=-5, max_value=5)
+    | st.sampled_from([1000, 1001, 2**31, 2**63, -(2**63), 10**40])
+    | json_scalars
+)
 datetimes = (
     absurd_datetimes
     | st.datetimes(timezones=st.none() | st.timezones()).map(lambda moment: moment.isoformat())
@@ -75,17 +100,47 @@ field_values = {
     | json_values,
     "organisation": st.text(max_size=200) | json_values,
     "phone": st.from_regex(r"\+?[0-9 ()-]{0,40}", fullmatch=True) | json_values,
+    "tariff_class": st.sampled_from(["", "sosial", "komersial", "gratis", "SOSIAL", "vip"])
+    | json_values,
+    # ADDON stands for the facility's add-on, so that some lists are valid.
+    "addons": st.lists(
+        st.fixed_dictionaries(
+            {
+                "addon": st.just("ADDON") | quantities,
+                "quantity": quantities,
+            }
+        )
+        | json_values,
+        max_size=4,
+    )
+    | json_values,
+    "expected_total": st.sampled_from([0, 100_000, 150_000]) | quantities,
 }
 
 
 @st.composite
-def bodies(draw):
+def bodies(draw, fields=FIELDS):
     """A valid body with some fields replaced, some left out, and some junk added."""
-    replaced = draw(st.sets(st.sampled_from(FIELDS)))
-    removed = draw(st.sets(st.sampled_from(FIELDS)))
+    replaced = draw(st.sets(st.sampled_from(fields)))
+    removed = draw(st.sets(st.sampled_from(fields)))
     changes = {field: draw(field_values[field]) for field in replaced}
     extra = draw(st.dictionaries(st.text(max_size=10), json_values, max_size=2))
     return changes, removed, extra
+
+
+def generated(valid: dict, change, *, facility, addon) -> dict:
+    """The valid body changed as `bodies` drew it, its placeholders filled in."""
+    changes, removed, extra = change
+    body = {**extra, **valid, **changes}
+    if body.get("facility") == "SLUG":
+        body["facility"] = facility.slug
+    if isinstance(body.get("addons"), list):
+        for item in body["addons"]:
+            if isinstance(item, dict) and item.get("addon") == "ADDON":
+                item["addon"] = addon.pk
+    for field in removed:
+        body.pop(field, None)
+    return body
 
 
 def post_json(api, raw: bytes):
@@ -109,20 +164,53 @@ def check(api, raw: bytes):
 
 
 def test_generated_bodies_never_500_and_never_write_on_refusal():
-    facility = open_facility(slug="balai", max_active_per_user=1000)
+    facility = priced_facility(slug="balai", max_active_per_user=1000)
+    addon = AddOnFactory(community=facility.community, stock=3, offered_at=[facility])
     api = token_client(UserFactory())
-    valid = booking_body(facility, booking_day())
+    valid = booking_body(
+        facility,
+        booking_day(),
+        tariff_class="sosial",
+        addons=[{"addon": addon.pk, "quantity": 1}],
+        expected_total=2 * 50_000 + addon.price,
+    )
 
     @FUZZ
     @given(bodies())
     def run(change):
-        changes, removed, extra = change
-        body = {**extra, **valid, **changes}
-        if body.get("facility") == "SLUG":
-            body["facility"] = facility.slug
-        for field in removed:
-            body.pop(field, None)
+        body = generated(valid, change, facility=facility, addon=addon)
         check(api, json.dumps(body).encode())
+
+    run()
+
+
+def test_generated_quote_requests_never_500_and_write_nothing():
+    facility = priced_facility(slug="balai")
+    addon = AddOnFactory(community=facility.community, stock=3, offered_at=[facility])
+    api = APIClient()
+    valid = {
+        key: value
+        for key, value in booking_body(facility, booking_day(), tariff_class="sosial").items()
+        if key in QUOTE_FIELDS
+    }
+    valid["addons"] = [{"addon": addon.pk, "quantity": 2}]
+
+    @FUZZ
+    @given(bodies(QUOTE_FIELDS))
+    def run(change):
+        body = generated(valid, change, facility=facility, addon=addon)
+        response = api.generic(
+            "POST", "/api/v1/facilities/balai/quote/", json.dumps(body), "application/json"
+        )
+
+        assert response.status_code in {200, 400}, response.content
+        answer = response.json()
+        if response.status_code == 200:
+            assert answer["total"] == sum(line["amount"] for line in answer["lines"])
+            assert all(line["amount"] >= 0 for line in answer["lines"])
+        else:
+            assert set(answer) == {"code", "message", "fields"}
+        assert not Booking.objects.exists()
 
     run()
 
