@@ -31,6 +31,17 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "add_photo": ("facilities.add_facilityphoto",),
     "change_photos": ("facilities.change_facilityphoto",),
     "delete_photo": ("facilities.delete_facilityphoto",),
+    # The retribusi: a facility's tariffs, and the add-ons a community lends (facilities/tariffs.py).
+    "edit_tariffs": (
+        "facilities.add_tariff",
+        "facilities.change_tariff",
+        "facilities.delete_tariff",
+    ),
+    "edit_addons": (
+        "facilities.add_addon",
+        "facilities.change_addon",
+        "facilities.delete_addon",
+    ),
 }
 
 
@@ -147,6 +158,37 @@ def can_delete_photo(user, facility: Facility) -> bool:
     return _may(user, "delete_photo", facility.community_id)
 
 
+def can_view_tariffs(user, facility: Facility) -> bool:
+    """Who sees the facility's settings, and staff who may see or edit tariffs in the admin."""
+    return (
+        can_view_facility(user, facility)
+        or has_admin_permission(user, "facilities.view_tariff")
+        or has_admin_permission(user, *ACTIONS["edit_tariffs"])
+    )
+
+
+def can_edit_tariffs(user, facility: Facility) -> bool:
+    """Add, change, end and delete the facility's tariffs."""
+    return _may(user, "edit_tariffs", facility.community_id)
+
+
+# --- Add-ons -------------------------------------------------------------------------------
+
+
+def can_view_addons(user, community: Community) -> bool:
+    """Who sees the community's page, and staff who may see or edit add-ons in the admin."""
+    return (
+        can_view_community(user, community)
+        or has_admin_permission(user, "facilities.view_addon")
+        or has_admin_permission(user, *ACTIONS["edit_addons"])
+    )
+
+
+def can_edit_addons(user, community: Community) -> bool:
+    """Add add-ons to the community, change them (stock, price, where offered), withdraw them."""
+    return _may(user, "edit_addons", community.pk)
+
+
 # --- Fetching for a user -------------------------------------------------------------------
 
 
@@ -178,6 +220,22 @@ def community_for_viewer(user, slug: str) -> Community:
     """The community, for someone who may at least view it; a 404 for anyone else."""
     community = Community.objects.filter(slug=slug).first()
     if community is None or not can_view_community(user, community):
+        raise Http404
+    return community
+
+
+def facility_for_tariff_viewer(user, slug: str) -> Facility:
+    """The facility, for someone who may at least see its tariffs; a 404 for anyone else."""
+    facility = Facility.objects.select_related("community").filter(slug=slug).first()
+    if facility is None or not can_view_tariffs(user, facility):
+        raise Http404
+    return facility
+
+
+def community_for_addon_viewer(user, slug: str) -> Community:
+    """The community, for someone who may at least see its add-ons; a 404 for anyone else."""
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not can_view_addons(user, community):
         raise Http404
     return community
 
