@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -10,26 +11,51 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bookings import actions, rules, services
+from bookings import actions, pricing, rules, services
 from bookings.errors import BookingError
 from bookings.forms import BookingRequestForm, CancelForm
 from bookings.ics import booking_calendar
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.references import normalise_reference
 from facilities.models import Facility, OpeningHours
-from facilities.selectors import published_facilities
+from facilities.selectors import facility_addons, published_facilities, tariff_classes
 from haidepok import clock
+from payments.models import Invoice, InvoiceState, Payment
+from payments.services import payable_invoice
 
 
 def _own_booking(user, reference: str) -> Booking:
     """The signed-in resident's booking; anyone else's answers 404, as if it did not exist."""
     return get_object_or_404(
-        Booking.objects.select_related("facility__community").prefetch_related(
-            Prefetch("events", queryset=BookingEvent.objects.select_related("actor"))
+        Booking.objects.select_related("facility__community", "invoice").prefetch_related(
+            Prefetch("events", queryset=BookingEvent.objects.select_related("actor")),
+            "lines",
+            # The payment that settled the invoice: the bukti bayar (a refunded one is not).
+            Prefetch(
+                "invoice__payments",
+                queryset=Payment.objects.filter(needs_refund=False),
+                to_attr="settling_payments",
+            ),
         ),
         reference=normalise_reference(reference),
         user=user,
     )
+
+
+def invoice_of(booking: Booking) -> Invoice | None:
+    """The booking's invoice (loaded with it by _own_booking), or None before approval and
+    for a free booking."""
+    try:
+        return booking.invoice
+    except Invoice.DoesNotExist:
+        return None
+
+
+def receipt_of(invoice: Invoice | None) -> Payment | None:
+    """The payment that settled `invoice` (prefetched by _own_booking): its bukti bayar."""
+    if invoice is None or invoice.state != InvoiceState.PAID:
+        return None
+    return next(iter(invoice.settling_payments), None)
 
 
 def _initial_from_query(request, facility: Facility) -> dict:
@@ -46,16 +72,22 @@ def _initial_from_query(request, facility: Facility) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_new(request, slug):
+    """The booking form, then the check page (every rule passed, the itemised price shown),
+    then "Send": the price is computed again by booking_request and compared with the one
+    shown, never taken from the form."""
     facility = get_object_or_404(published_facilities(), slug=slug)
     hours = list(OpeningHours.objects.filter(facility=facility).values_list("opens", "closes"))
+    action = request.POST.get("action", "preview")
     form = BookingRequestForm(
         request.POST or None,
         facility=facility,
         opening_hours=hours,
+        tariff_classes=tariff_classes(facility, clock.local_now().date()),
+        addons=facility_addons(facility),
+        confirming=action == "confirm",
         initial=_initial_from_query(request, facility),
     )
     context = {"facility": facility, "form": form}
-    action = request.POST.get("action", "preview")
     if request.method == "POST" and action != "edit" and form.is_valid():
         request_fields = {
             "facility": facility,
@@ -63,29 +95,58 @@ def booking_new(request, slug):
             "start": form.start,
             "end": form.end,
             "attendees": form.cleaned_data["attendees"],
+            "tariff_class": form.tariff_class,
+            "addons": form.addons,
         }
         try:
             if action != "confirm":
-                # First step: check every rule, write nothing, show the summary.
+                # First step: check every rule, write nothing, show the summary and its price.
                 rules.check_request(**request_fields, now=clock.now())
-                return render(request, "bookings/booking_summary.html", context)
+                return _summary(request, context, _quote(request_fields))
             booking = services.booking_request(
                 **request_fields,
                 purpose=form.cleaned_data["purpose"],
                 organisation=form.cleaned_data["organisation"],
                 contact_phone=form.cleaned_data["phone"],
+                expected_total=form.expected_total,
             )
         except BookingError as error:
+            if error.codes == ["price_changed"]:
+                # Everything else holds: show the new price to check again; nothing is booked.
+                return _summary(request, context, _quote(request_fields), price_changed=error)
             form.add_rule_errors(error)
         else:
             return redirect("booking_detail", reference=booking.reference)
     return render(request, "bookings/booking_form.html", context, status=200)
 
 
+def _quote(request_fields: dict) -> pricing.Quote:
+    return pricing.quote(
+        facility=request_fields["facility"],
+        tariff_class=request_fields["tariff_class"],
+        start=request_fields["start"],
+        end=request_fields["end"],
+        addons=request_fields["addons"],
+    )
+
+
+def _summary(request, context: dict, quote: pricing.Quote, price_changed=None):
+    return render(
+        request,
+        "bookings/booking_summary.html",
+        {
+            **context,
+            "quote": quote,
+            "price_changed": price_changed,
+            "payment_due_hours": settings.PAYMENT_DUE_HOURS,
+        },
+    )
+
+
 @login_required
 def my_bookings(request):
     now = clock.now()
-    bookings = Booking.objects.filter(user=request.user).select_related("facility")
+    bookings = Booking.objects.filter(user=request.user).select_related("facility", "invoice")
     return render(
         request,
         "bookings/my_bookings.html",
@@ -99,10 +160,17 @@ def my_bookings(request):
 @login_required
 def booking_detail(request, reference):
     booking = _own_booking(request.user, reference)
+    invoice = invoice_of(booking)
     return render(
         request,
         "bookings/booking_detail.html",
-        {"booking": booking, "can_cancel": _cancel_refusal(request.user, booking) is None},
+        {
+            "booking": booking,
+            "can_cancel": _cancel_refusal(request.user, booking) is None,
+            "invoice": invoice,
+            "payable": invoice is not None and payable_invoice(booking) is not None,
+            "receipt": receipt_of(invoice),
+        },
     )
 
 

@@ -11,7 +11,15 @@ from bookings.selectors import free_between, free_on
 from facilities.forms import CatalogFilterForm
 from facilities.models import Closure
 from facilities.pages import facility_scope
-from facilities.selectors import bookable_facility_name, published_facilities, search_facilities
+from facilities.selectors import (
+    bookable_facility_name,
+    facility_addons,
+    lowest_paying_tariff,
+    published_facilities,
+    search_facilities,
+    tariff_classes,
+    with_lowest_price,
+)
 from haidepok import clock, page_cache
 
 PAGE_SIZE = 12
@@ -31,8 +39,11 @@ def home(request):
         # rendered each time.
         content = _catalog_content(params)
     else:
+        # The cards' prices are today's: a tariff may start or end at midnight.
         content = page_cache.cached(
-            "catalog", (sorted(params.lists()),), lambda: (_catalog_content(params), None)
+            "catalog",
+            (sorted(params.lists()),),
+            lambda: (_catalog_content(params), clock.next_local_midnight(clock.now())),
         ).content
     return render(request, "facilities/home.html", {"content": mark_safe(content)})
 
@@ -57,6 +68,7 @@ def _catalog_content(params) -> str:
             )
         else:
             facilities = free_on(facilities, day)
+    facilities = with_lowest_price(facilities, clock.local_now().date())
     page = Paginator(facilities, PAGE_SIZE).get_page(params.get("halaman"))
     query = params.copy()
     query.pop("halaman", None)
@@ -94,18 +106,30 @@ def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.dateti
     upcoming_closures = list(
         Closure.objects.affecting(facility).filter(end__gt=clock.now()).order_by("start")[:10]
     )
+    today = clock.local_now().date()
+    tariffs = tariff_classes(facility, today)
     html = render_to_string(
         "facilities/_facility_content.html",
         {
             "facility": facility,
             "availability": availability,
-            "today": clock.local_now().date(),
+            "today": today,
             "previous_week": monday - dt.timedelta(days=7),
             "next_week": monday + dt.timedelta(days=7),
             "opening_hours": facility.opening_hours.all(),
             "upcoming_closures": upcoming_closures,
+            "tariff_classes": tariffs,
+            "lowest_tariff": lowest_paying_tariff(t for group in tariffs for t in group.current),
+            "addons": facility_addons(facility),
         },
     )
-    # The list of upcoming closures changes when one of them ends.
-    valid_until = min([availability.valid_until, *(closure.end for closure in upcoming_closures)])
+    # The list of upcoming closures changes when one of them ends; the tariffs in force, at
+    # midnight.
+    valid_until = min(
+        [
+            availability.valid_until,
+            clock.next_local_midnight(clock.now()),
+            *(closure.end for closure in upcoming_closures),
+        ]
+    )
     return html, valid_until

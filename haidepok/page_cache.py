@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 MAX_AGE = dt.timedelta(minutes=10)
 # Part of every fragment's key: a release that changes Fragment, or what a page puts in one,
 # raises it, so that no process reads what an older release stored.
-FORMAT = 2
+FORMAT = 3
 CATALOG_VERSION = "page-version:catalog"
 
 

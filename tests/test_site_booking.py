@@ -48,6 +48,8 @@ def form_data(day, **overrides):
         "organisation": "RW 05",
         "phone": "0812 3456 7890",
         "agree": "on",
+        # The price the check page showed (a free facility's): sent back with "Send".
+        "expected_total": "0",
     }
     data.update(overrides)
     return data

@@ -4,10 +4,12 @@ import pytest
 
 from haidepok import clock
 from tests.factories import (
+    AddOnFactory,
     BookingFactory,
     ClosureFactory,
     FacilityFactory,
     OpeningHoursFactory,
+    TariffFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -179,12 +181,14 @@ def test_catalog_queries_do_not_grow_with_facilities(client, django_assert_max_n
     for facility in FacilityFactory.create_batch(2):
         open_all_week(facility)
     query = {"date": "2027-03-01", "time_from": "10:00", "time_to": "12:00"}
-    # The page, its count and photos; the candidates, their hours, closures and bookings.
-    with django_assert_max_num_queries(7) as few:
+    # The page, its count, photos and today's prices; the candidates, their hours, closures
+    # and bookings.
+    with django_assert_max_num_queries(8) as few:
         client.get("/", query)
     for facility in FacilityFactory.create_batch(12, buffer_minutes=30):
         open_all_week(facility)
         BookingFactory(facility=facility)
+        TariffFactory(facility=facility, price=40_000)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/", query)
 
@@ -197,17 +201,17 @@ def test_facility_page_shows_details_and_the_week(client):
             house_rules="Jaga kebersihan.",
             latitude="-6.374100",
             longitude="106.818300",
-            fee=150000,
             horizon_days=365,
         )
     )
+    TariffFactory(facility=facility, price=150_000, legal_basis="Perda Kota Depok No. 1/2024")
 
     response = client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-03"})
     page = response.content.decode()
 
     assert response.status_code == 200
     assert "Sound system" in page and "Jaga kebersihan." in page
-    assert "Rp 150.000" in page
+    assert "Rp 150.000" in page and "Perda Kota Depok No. 1/2024" in page
     assert "mlat=-6.374100" in page
     days = response.context["availability"].days
     assert [day.date for day in days] == [MONDAY + dt.timedelta(days=n) for n in range(7)]
@@ -223,7 +227,10 @@ def test_facility_page_of_an_unpublished_facility_is_404(client):
 
 def test_facility_page_queries_do_not_grow_with_bookings(client, django_assert_max_num_queries):
     facility = open_all_week(FacilityFactory())
-    with django_assert_max_num_queries(8) as few:
+    TariffFactory(facility=facility)
+    AddOnFactory(community=facility.community, offered_at=[facility])
+    # The facility, its photos, hours, closures and bookings; tariffs and add-ons.
+    with django_assert_max_num_queries(10) as few:
         client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-01"})
     at = clock.local_datetime
     for day in range(7):
