@@ -543,3 +543,92 @@ def test_a_date_hierarchy_within_the_bound_still_filters(client, staff):
 
     assert list(shown.context["cl"].result_list) == [booking]
     assert list(none.context["cl"].result_list) == []
+
+
+# --- retribusi on the booking's page and in the list -----------------------------------------
+
+
+def test_a_booking_s_page_shows_its_tariff_class_price_lines_total_and_invoice(client, staff):
+    from tests.admin_support import invoiced_booking
+    from tests.factories import AddOnFactory, priced_facility
+
+    facility = priced_facility(approval="auto", lead_hours=0)
+    chairs = AddOnFactory(
+        community=facility.community,
+        name="Kursi lipat",
+        price=2_000,
+        stock=100,
+        offered_at=[facility],
+    )
+    booking = invoiced_booking(facility, addons={chairs.pk: 50})
+    invoice = booking.invoice
+
+    response = client.get(f"{BOOKINGS}{booking.pk}/change/")
+
+    html = response.content.decode()
+    price = html[html.index('class="hd-price"') :]
+    price = price[: price.index("</table>")]
+    for text in ["per hour", "Rp 50.000", "Rp 100.000", "Kursi lipat", "Rp 2.000", "Total"]:
+        assert text in price, text
+    assert "Rp 200.000" in price  # 100.000 for two hours, 50 chairs at 2.000
+    assert "Social" in html
+    assert f'<a href="/admin/payments/invoice/{invoice.pk}/change/">{invoice.number}</a>' in html
+    assert "Unpaid, pay by" in html
+
+
+def test_a_free_booking_s_page_says_it_has_no_invoice(client, staff):
+    booking = BookingFactory()
+
+    html = client.get(f"{BOOKINGS}{booking.pk}/change/").content.decode()
+
+    assert "No invoice (free, or not approved yet)." in html
+
+
+def test_the_change_list_filters_the_bookings_by_their_invoice(client, staff):
+    from payments.services import payment_record_manual
+    from tests.admin_support import invoiced_booking
+    from tests.factories import priced_facility
+
+    facility = priced_facility(approval="auto", lead_hours=0)
+    start = clock.now() + dt.timedelta(days=3)
+    day = clock.local_datetime(clock.to_local(start).date(), dt.time(9))
+    unpaid = invoiced_booking(facility, start=day)
+    settled = invoiced_booking(facility, start=day + dt.timedelta(hours=3))
+    payment_record_manual(
+        invoice=settled.invoice,
+        actor=staff,
+        method="cash",
+        amount=settled.invoice.amount,
+        external_reference="KW-3",
+        paid_at=clock.now(),
+    )
+    free = BookingFactory()
+
+    def listed(value):
+        response = client.get(BOOKINGS, {"invoice": value})
+        return {booking.pk for booking in response.context["cl"].result_list}
+
+    assert listed("unpaid") == {unpaid.pk}
+    assert listed("paid") == {settled.pk}
+    assert listed("none") == {free.pk}
+
+
+def test_a_priced_booking_s_page_costs_a_fixed_number_of_queries(
+    client, staff, django_assert_max_num_queries
+):
+    from tests.admin_support import invoiced_booking
+    from tests.factories import AddOnFactory, priced_facility
+
+    facility = priced_facility(approval="auto", lead_hours=0)
+    addons = [
+        AddOnFactory(community=facility.community, stock=10, offered_at=[facility])
+        for _ in range(4)
+    ]
+    booking = invoiced_booking(facility, addons={addon.pk: 1 for addon in addons})
+
+    # As many as a free booking's page (above): the lines in one query, whatever their
+    # number, the invoice in the booking's own.
+    with django_assert_max_num_queries(12):
+        response = client.get(f"{BOOKINGS}{booking.pk}/change/")
+
+    assert response.status_code == 200
