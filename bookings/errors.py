@@ -33,6 +33,11 @@ MESSAGES = {
     "addon_over_stock": _("At most %(stock)s × %(name)s can be lent."),
     "addon_out_of_stock": _("Only %(available)s × %(name)s are free at that time."),
     "price_changed": _("The price is now %(total)s. Please check it and send your request again."),
+    "price_too_high": _(
+        "One booking may cost at most %(limit)s. Please ask for fewer items or a shorter time."
+    ),
+    # The same words as haidepok.clock.out_of_bounds_message, for a moment outside the bound.
+    "out_of_bounds": _("Enter a date between the years %(first)s and %(last)s."),
     # Decisions and changes.
     "invalid_transition": _("A booking that is %(status)s cannot be %(action)s."),
     "reason_required": _("Please give a reason."),
@@ -65,6 +70,7 @@ FIELDS = {
     "addon_quantity": "addons",
     "addon_over_stock": "addons",
     "addon_out_of_stock": "addons",
+    "out_of_bounds": "start",
     "reason_required": "reason",
 }
 

@@ -360,7 +360,7 @@ def addon_violations(
     violations = []
     for addon_id, quantity in sorted(wanted.items()):
         addon = offered.get(addon_id)
-        if addon is None or not isinstance(quantity, int):
+        if addon is None or not pricing.is_quantity(quantity):
             continue  # pricing.quote_violations says why
         available = max(0, addon.stock - in_use.get(addon_id, 0))
         if quantity > available and quantity <= addon.stock:

@@ -65,7 +65,7 @@ def booking_request(
             # once (at two halls sharing the sound systems) cannot both take the last items.
             list(
                 AddOn.objects.select_for_update()
-                .filter(pk__in=[pk for pk in addons if isinstance(pk, int)])
+                .filter(pk__in=[pk for pk in addons if pricing.is_key(pk)])
                 .order_by("pk")
                 .values("pk")
             )
