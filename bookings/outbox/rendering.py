@@ -20,6 +20,7 @@ from communities.models import Membership
 from communities.permissions import is_pemkot_staff
 from haidepok import clock
 from haidepok.links import absolute_url
+from payments.models import Invoice, InvoiceState, Payment
 
 Kind = NotificationKind
 
@@ -86,7 +87,32 @@ def _booking_context(notification: Notification) -> dict:
             context["decide_url"] = absolute_url("manage_booking", reference=booking.reference)
     if notification.kind == Kind.CANCELLED:
         context["cancelled_by"] = _cancelled_by(booking, event)
+    context.update(_price_context(notification))
     return context
+
+
+def _price_context(notification: Notification) -> dict:
+    """The booking's price as it was stored (its lines), its invoice and the payment that
+    settled it, as they are when the mail is sent, and where to pay and see the receipt."""
+    booking = notification.booking
+    invoice = Invoice.objects.filter(booking=booking).first()
+    payment = None
+    if invoice is not None and invoice.state == InvoiceState.PAID:
+        payment = Payment.objects.filter(invoice=invoice, needs_refund=False).first()
+    return {
+        "lines": list(booking.lines.all()),
+        "invoice": invoice,
+        "payment": payment,
+        "pay_url": absolute_url("booking_pay", reference=booking.reference),
+        "receipt_url": absolute_url("booking_receipt", reference=booking.reference),
+        # Released by the deadline sweep (payments.services.invoices_release_overdue): the
+        # invoice expired and nobody cancelled it. Told in the recipient's own language, not
+        # by the event's reason (written in whatever language the sweep ran in).
+        "released_unpaid": notification.kind == Kind.CANCELLED
+        and invoice is not None
+        and invoice.state == InvoiceState.EXPIRED
+        and (notification.event is None or notification.event.actor_id is None),
+    }
 
 
 def _community_context(notification: Notification) -> dict:
