@@ -52,14 +52,14 @@ def pay(request, reference):
     if invoice.state == InvoiceState.PAID:
         messages.success(request, _("This invoice is paid. Your receipt is below."))
         return redirect("booking_detail", reference=booking.reference)
-    charge, error = None, None
+    charge, error, status = None, None, 200
     payable = invoice.state == InvoiceState.UNPAID and invoice.due_at > clock.now()
     if not payable:
         error = PaymentError("not_payable").message
     elif request.method == "POST":
         method = request.POST.get("method", "")
         if method not in GATEWAY_METHODS:
-            error = _("Choose QRIS or virtual account.")
+            error, status = _("Choose QRIS or virtual account."), 400
         else:
             try:
                 charge = charges.charge_for(invoice, method)
@@ -77,7 +77,7 @@ def pay(request, reference):
             "error": error,
             "simulator": _simulator_on(),
         },
-        status=400 if error and request.method == "POST" and payable else 200,
+        status=status,
     )
 
 
