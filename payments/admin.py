@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -85,7 +86,7 @@ class ManualPaymentForm(forms.Form):
         label=_("Method"),
         choices=[(method.value, method.label) for method in MANUAL_METHODS],
         initial=PaymentMethod.TRANSFER,
-        widget=forms.RadioSelect,
+        widget=AdminRadioSelect(attrs={"class": "radiolist inline"}),
     )
     amount = forms.IntegerField(label=_("Amount (Rp)"), min_value=1)
     external_reference = forms.CharField(

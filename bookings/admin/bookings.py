@@ -21,7 +21,7 @@ from bookings.actions import Action, allowed_actions, refusal
 from bookings.dashboard import OVERDUE_AFTER
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import Booking, BookingEvent, BookingLine, BookingStatus
 from facilities.models import Closure
 from facilities.templatetags.rupiah import rupiah
 from haidepok import admin_actions, clock
@@ -107,19 +107,26 @@ def price_table(booking: Booking):
     lines = list(booking.lines.all())
     if not lines:
         return rupiah(booking.price_total)
+
+    def item(line: BookingLine) -> str:
+        if line.kind == BookingLine.Kind.TARIFF:
+            return _("Use of the facility, %(unit)s") % {"unit": line.description}
+        return line.description
+
     rows = format_html_join(
         "",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
-            (line.description, line.quantity, rupiah(line.unit_price), rupiah(line.amount))
+            (item(line), line.quantity, rupiah(line.unit_price), rupiah(line.amount))
             for line in lines
         ),
     )
+    # The total in the body, not a <tfoot>: the admin's style makes a footer small print.
     return format_html(
         '<table class="hd-price"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
-        '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody>'
-        '<tfoot><tr><th scope="row" colspan="3">{}</th><td><strong>{}</strong></td></tr>'
-        "</tfoot></table>",
+        '<th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}'
+        '<tr><th scope="row" colspan="3">{}</th><td><strong>{}</strong></td></tr>'
+        "</tbody></table>",
         _("item"),
         _("quantity"),
         _("unit price"),
