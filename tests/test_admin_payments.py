@@ -402,3 +402,27 @@ def test_the_payment_form_page_costs_a_fixed_number_of_queries(
         response = client.get(record_url(invoice))
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("paid", [False, True])
+def test_an_invoice_s_page_costs_a_fixed_number_of_queries(
+    client, staff, invoice, django_assert_num_queries, paid
+):
+    if paid:
+        payment_record_manual(
+            invoice=invoice,
+            actor=staff,
+            method="cash",
+            amount=invoice.amount,
+            external_reference="KW-9",
+            paid_at=clock.now(),
+        )
+
+    client.get(change_url(invoice))  # Django caches the content types on a first visit
+
+    # Session, user, permissions (the user's, the group's), the invoice (asked by the form's
+    # check and by the page), its price lines, its payments with their recorders.
+    with django_assert_num_queries(8):
+        response = client.get(change_url(invoice))
+
+    assert response.status_code == 200
