@@ -384,6 +384,27 @@ def test_a_longest_stay_within_the_bound_is_priced_at_once():
     assert response.json()["total"] == 2 * 32_767 * 10_000
 
 
+def test_a_price_above_what_one_booking_may_cost_is_refused(resident):
+    """Two hours at Rp 100 juta and 19 stages at Rp 100 juta: more than the Rp 2 miliar one
+    booking may cost (its columns are integers)."""
+    facility = priced_facility(tariffs=[("komersial", "hour", 100_000_000)])
+    stage = AddOnFactory(
+        community=facility.community, price=100_000_000, stock=50, offered_at=[facility]
+    )
+    priced = {"tariff_class": "komersial", "addons": [{"addon": stage.pk, "quantity": 19}]}
+
+    quoted = APIClient().post(
+        quote_url(facility), {**times(booking_day()), **priced}, format="json"
+    )
+    requested = token_client(resident).post(
+        BOOKINGS, booking_body(facility, booking_day(), **priced)
+    )
+
+    assert_error(quoted, 400, "price_too_high")
+    assert_error(requested, 400, "price_too_high")
+    assert not Booking.objects.exists()
+
+
 @pytest.mark.parametrize("raw", [b"{", b"[]", b'"sosial"', b"null"])
 def test_a_body_that_is_not_an_object_is_refused(facility, raw):
     response = APIClient().generic(

@@ -1,58 +1,44 @@
 """The reads behind the API, each in a bounded number of queries."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from bookings.models import Booking, BookingEvent, BookingLine
 from bookings.permissions import can_manage_bookings_of
 from bookings.references import normalise_reference
-from facilities.models import AddOn, Facility, OpeningHours, Tariff, TariffClass, TariffUnit
-from facilities.selectors import bookable_facility_name, published_facilities
+from facilities.models import Facility, OpeningHours
+from facilities.selectors import (
+    bookable_facility_name,
+    facility_addons,
+    published_facilities,
+    tariff_classes,
+    with_lowest_price,
+)
 from haidepok import clock
 from payments.models import Payment
 
 
-def with_prices(facilities: QuerySet[Facility]) -> QuerySet[Facility]:
-    """`facilities` with their paying tariffs in force today, cheapest first, as
-    `paying_tariffs_today`: what a card's "from" price is. One query for a whole page."""
-    today = clock.local_now().date()
-    return facilities.prefetch_related(
-        Prefetch(
-            "tariffs",
-            queryset=Tariff.objects.valid_on(today).filter(price__gt=0).order_by("price", "pk"),
-            to_attr="paying_tariffs_today",
-        )
-    )
-
-
 def facility_with_details(slug: str) -> Facility:
-    """A bookable facility with its opening hours, its tariffs in force today or later
-    (`current_tariffs`) and the add-ons it lends (`offered_addons`), or 404 (drafts and
-    unverified communities stay private). Six queries."""
+    """A bookable facility with its opening hours, its tariffs in force today or later by
+    class (`tariff_groups`), the add-ons it lends (`offered_addons`) and its "from" price,
+    or 404 (drafts and unverified communities stay private). Six queries."""
     today = clock.local_now().date()
-    facilities = with_prices(published_facilities()).prefetch_related(
-        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
-        Prefetch(
-            "tariffs",
-            queryset=Tariff.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)),
-            to_attr="current_tariffs",
-        ),
-        Prefetch(
-            "addons",
-            queryset=AddOn.objects.filter(is_active=True).order_by("name", "pk"),
-            to_attr="offered_addons",
-        ),
+    facilities = with_lowest_price(published_facilities(), today).prefetch_related(
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens"))
     )
     try:
         facility = facilities.get(slug=slug)
     except Facility.DoesNotExist:
         raise Http404 from None
-    # By date, then in the order of the classes and units (not alphabetical).
-    classes, units = list(TariffClass.values), list(TariffUnit.values)
-    facility.current_tariffs.sort(
-        key=lambda t: (t.valid_from, classes.index(t.tariff_class), units.index(t.unit))
-    )
+    facility.tariff_groups = tariff_classes(facility, today)
+    facility.offered_addons = facility_addons(facility)
     return facility
+
+
+def with_prices(facilities: QuerySet[Facility]) -> QuerySet[Facility]:
+    """The cards' "from" price, as the catalog shows it: their paying tariffs in force
+    today, cheapest first (`paying_tariffs`). One query for a page."""
+    return with_lowest_price(facilities, clock.local_now().date())
 
 
 def bookable_facility_id(slug: str) -> int:

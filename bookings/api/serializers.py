@@ -13,8 +13,8 @@ from rest_framework import serializers
 
 from bookings.availability import MAX_DAYS
 from bookings.models import Booking, BookingLine, BookingStatus
-from bookings.pricing import MAX_ADDON_QUANTITY
-from facilities.models import CLASS_RULES, Facility, TariffClass, TariffUnit
+from bookings.pricing import MAX_ADDON_QUANTITY, MAX_ID
+from facilities.models import Facility, TariffClass, TariffUnit
 from haidepok import clock
 from haidepok.depok import Kecamatan
 from payments.models import InvoiceState
@@ -24,8 +24,6 @@ MAX_ATTENDEES = 100_000
 CURRENCY = "IDR"
 # The most different add-ons one request may list: more than any facility lends.
 MAX_ADDONS = 50
-# The largest id the database holds (a bigger number is no id, and overflows a query).
-MAX_ID = 2**63 - 1
 # The largest total a client may say it expects (a sum of bounded prices stays far below).
 MAX_EXPECTED_TOTAL = 10**15
 
@@ -163,12 +161,9 @@ class TariffClassSerializer(serializers.Serializer):
     label = serializers.CharField()
     rules = serializers.CharField(help_text=_("Which activities the class is for."))
 
-    def to_representation(self, tariff_class):
-        return {
-            "tariff_class": str(tariff_class.value),
-            "label": str(tariff_class.label),
-            "rules": str(CLASS_RULES[tariff_class]),
-        }
+    def to_representation(self, group):
+        # A facilities.selectors.ClassTariffs.
+        return {"tariff_class": group.tariff_class, "label": group.label, "rules": group.rules}
 
 
 class AddOnSerializer(serializers.Serializer):
@@ -233,7 +228,7 @@ class FacilitySerializer(serializers.ModelSerializer):
     @extend_schema_field(PriceFromSerializer(allow_null=True))
     def get_price_from(self, facility) -> dict | None:
         # The paying tariffs of today, cheapest first (bookings.api.selectors.with_prices).
-        tariffs = facility.paying_tariffs_today
+        tariffs = facility.paying_tariffs
         return PriceFromSerializer(tariffs[0]).data if tariffs else None
 
 
@@ -259,16 +254,16 @@ class FacilityDetailSerializer(FacilitySerializer):
     )
     opening_hours = OpeningHoursSerializer(many=True, source="opening_hours.all")
     policy = PolicySerializer(source="*")
-    tariffs = TariffSerializer(
-        many=True,
-        source="current_tariffs",
+    tariffs = serializers.SerializerMethodField(
         help_text=_(
             "The tariffs in force today and those entered for later (a new Perda), by "
             "valid_from; a booking is priced by those in force on its first day (WIB)."
         ),
     )
-    tariff_classes = serializers.SerializerMethodField(
-        help_text=_("The classes of these tariffs, with who qualifies for each.")
+    tariff_classes = TariffClassSerializer(
+        many=True,
+        source="tariff_groups",
+        help_text=_("The classes of these tariffs, with who qualifies for each."),
     )
     addons = AddOnSerializer(
         many=True, source="offered_addons", help_text=_("What can be borrowed with a booking.")
@@ -289,14 +284,19 @@ class FacilityDetailSerializer(FacilitySerializer):
             "addons",
         ]
 
-    @extend_schema_field(TariffClassSerializer(many=True))
-    def get_tariff_classes(self, facility) -> list[dict]:
-        present = {tariff.tariff_class for tariff in facility.current_tariffs}
-        return [
-            TariffClassSerializer(tariff_class).data
-            for tariff_class in TariffClass
-            if tariff_class in present
-        ]
+    @extend_schema_field(TariffSerializer(many=True))
+    def get_tariffs(self, facility) -> list[dict]:
+        # One list by date (then class and unit), as a client shows a tariff table.
+        classes, units = list(TariffClass.values), list(TariffUnit.values)
+        tariffs = sorted(
+            (
+                tariff
+                for group in facility.tariff_groups
+                for tariff in group.current + group.upcoming
+            ),
+            key=lambda t: (t.valid_from, classes.index(t.tariff_class), units.index(t.unit), t.pk),
+        )
+        return TariffSerializer(tariffs, many=True).data
 
 
 # --- Availability -------------------------------------------------------------------------------

@@ -3,8 +3,6 @@
 Errors of every kind come out in one shape, built by bookings.api.exceptions.
 """
 
-import datetime as dt
-
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.http import parse_etags
@@ -145,13 +143,13 @@ class FacilityQuote(APIView):
         """What a booking of [start, end) would cost, itemised, in whole rupiah: the same
         price the booking stores when it is requested now. Priced by the tariffs in force on
         its first day (WIB), in the cheapest combination of whole units, plus the add-ons.
-        The length must be one the facility takes; whether the time is free, open and far
-        enough ahead is checked when the booking is requested. Nothing is reserved."""
+        The length must be one the facility takes (at most its longest booking); whether the
+        time is free, open and far enough ahead is checked when the booking is requested.
+        Nothing is reserved."""
         facility = selectors.bookable_facility(slug)
         form = QuoteRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        refuse_impossible_length(facility, data["start"], data["end"])
         price = pricing.quote(
             facility=facility,
             tariff_class=data["tariff_class"],
@@ -160,16 +158,6 @@ class FacilityQuote(APIView):
             addons=data.get("addons", {}),
         )
         return Response(QuoteSerializer(price).data)
-
-
-def refuse_impossible_length(facility, start, end) -> None:
-    """No booking of the facility is that long, or that short: a quote for it is refused as
-    the request would be (the rule's own codes), which also bounds the units to count."""
-    if end <= start or end - start < dt.timedelta(minutes=facility.minimum_minutes):
-        raise BookingError("too_short", minutes=facility.minimum_minutes)
-    longest = facility.max_slots * facility.slot_minutes
-    if end - start > dt.timedelta(minutes=longest):
-        raise BookingError("too_long", minutes=longest)
 
 
 class BookingListCreate(generics.ListAPIView):
