@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -285,10 +286,12 @@ class InvoiceAdmin(admin.ModelAdmin):
             except PaymentError as error:
                 form.add_error(ERROR_FIELDS.get(error.code), error.message)
             else:
+                # In the invoice's history, stored untranslated as Django stores its own
+                # messages (each reader sees it in their language).
+                with translation.override(None):
+                    name = str(Payment._meta.verbose_name)
                 self.log_change(
-                    request,
-                    invoice,
-                    [{"added": {"name": str(Payment._meta.verbose_name), "object": str(payment)}}],
+                    request, invoice, [{"added": {"name": name, "object": str(payment)}}]
                 )
                 self.message_user(
                     request,

@@ -474,3 +474,12 @@ def test_the_rekap_is_linked_from_the_invoice_list_and_the_payments_section(clie
     assert f'href="{TOTALS}"' in listing
     assert f'href="{TOTALS}?year=2027"' in of_2027
     assert f'href="{TOTALS}"' in section
+
+
+def test_the_rekap_names_the_months_in_indonesian_by_default(client, staff, books, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
+
+    response = client.get(TOTALS, {"year": "2027"})
+
+    months = [month for month, _facility, _cells in response.context["rows"]]
+    assert months[0] == "Maret 2027"
