@@ -157,3 +157,21 @@ def test_the_dashboard_is_the_bookings_apps_and_the_project_package_imports_no_a
         imported = {name for name in imported_names(module, path) if name.split(".")[0] in domain}
         assert not imported, (module, imported)
     assert dashboard in admin.site._index_context
+
+
+def test_the_index_links_the_unpaid_invoices_and_the_rekap_for_staff_who_see_invoices(client):
+    staff = pemkot_staff()
+    client.force_login(staff)
+
+    html = client.get("/admin/").content.decode()
+
+    assert "/admin/payments/invoice/?state__exact=unpaid" in html
+    assert "/admin/payments/invoice/rekap/" in html
+
+
+def test_the_index_has_no_retribusi_links_for_staff_who_cannot_see_invoices(client):
+    client.force_login(UserFactory(is_staff=True, pemkot_staff=False))
+
+    html = client.get("/admin/").content.decode()
+
+    assert "/admin/payments/invoice/rekap/" not in html
