@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     sign_in,
     t,
 )
+from tests.browser.test_accessibility import blocking_violations
 from tests.factories import AddOnFactory, priced_facility
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -168,3 +169,33 @@ def test_the_check_and_pay_pages_fit_a_phone(new_context, resident, aula, artifa
     expect(phone.locator(".va-number")).to_be_visible()
     assert_fits(phone, "virtual account pay page")
     phone.screenshot(path=artifacts / "phone-360-pay-va.png", full_page=True)
+
+
+def test_the_priced_pages_have_no_serious_accessibility_violations(page, resident, aula):
+    sign_in(page, resident.email)
+    found = {}
+    page.goto(f"/fasilitas/{aula.slug}/")
+    found["facility page with tariffs"] = blocking_violations(page)
+    page.goto(f"/fasilitas/{aula.slug}/pesan/?mulai={booking_day().isoformat()}T10:00")
+    found["booking form with classes and add-ons"] = blocking_violations(page)
+    page.get_by_label("Sound system").fill("-1")
+    page.get_by_role("button", name=t("Check and continue")).click()
+    page.locator(".tariff-classes .errorlist").wait_for()
+    found["booking form with class and add-on errors"] = blocking_violations(page)
+
+    page.goto(f"/fasilitas/{aula.slug}/")
+    book_two_hours_komersial_with_sound(page, aula)
+    found["check page"] = blocking_violations(page)
+    page.get_by_role("button", name=t("Send booking request")).click()
+    found["booking with invoice"] = blocking_violations(page)
+    page.get_by_role("button", name=t("Pay with QRIS")).click()
+    found["QRIS pay page"] = blocking_violations(page)
+    page.get_by_role("link", name=t("Open the payment simulator")).click()
+    found["simulator"] = blocking_violations(page)
+    page.get_by_role("button", name=t("Pay"), exact=True).click()
+    page.locator(".receipt").wait_for()
+    found["booking with receipt"] = blocking_violations(page)
+    page.get_by_role("link", name=t("Printable receipt")).click()
+    found["printable receipt"] = blocking_violations(page)
+
+    assert not {name: problems for name, problems in found.items() if problems}
