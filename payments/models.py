@@ -176,6 +176,8 @@ class Charge(models.Model):
 
 class WebhookOutcome(models.TextChoices):
     PAID = "paid", _("Payment recorded")
+    # Money for an invoice no longer payable (expired, cancelled, paid already).
+    REFUND = "refund", _("Payment recorded, to be refunded")
     DUPLICATE = "duplicate", _("Already recorded")
     IGNORED = "ignored", _("Nothing to record (not a payment)")
     BAD_SIGNATURE = "bad_signature", _("Refused: bad signature")

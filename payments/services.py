@@ -120,19 +120,20 @@ def invoices_release_overdue(*, now: dt.datetime | None = None) -> int:
     concurrently: each invoice is re-read under a lock. Answers how many were released."""
     now = now or clock.now()
     due = Invoice.objects.filter(state=InvoiceState.UNPAID, due_at__lte=now).values_list(
-        "pk", flat=True
+        "pk", "booking_id"
     )
     released = 0
-    for pk in list(due):
+    for pk, booking_id in list(due):
         with transaction.atomic():
+            _lock_booking(booking_id)
             invoice = (
-                Invoice.objects.select_for_update()
+                Invoice.objects.select_for_update(of=("self",))
                 .filter(pk=pk, state=InvoiceState.UNPAID, due_at__lte=now)
                 .select_related("booking")
                 .first()
             )
             if invoice is None:
-                continue  # paid meanwhile
+                continue  # paid, or its booking cancelled, meanwhile
             invoice.state = InvoiceState.EXPIRED
             invoice.closed_at = now
             invoice.save(update_fields=["state", "closed_at"])
@@ -160,9 +161,21 @@ def payable_invoice(booking: Booking, now: dt.datetime | None = None) -> Invoice
 
 
 def _lock(invoice: Invoice) -> Invoice:
+    """Re-read the invoice under a row lock, its booking's row locked first."""
+    _lock_booking(invoice.booking_id)
     return (
         Invoice.objects.select_for_update(of=("self",)).select_related("booking").get(pk=invoice.pk)
     )
+
+
+def _lock_booking(booking_id: int) -> None:
+    """The booking before its invoice: the order in which bookings.services takes them (it
+    locks a booking, then issues or closes its invoice in the same transaction). A payment
+    that locked the invoice first would wait for a cancellation holding the booking (the
+    receipt's notification row refers to the booking) while the cancellation waits for the
+    invoice: a deadlock. In one order, one of them simply waits for the other."""
+    locked = Booking.objects.select_for_update(of=("self",)).filter(pk=booking_id)
+    list(locked.order_by().values_list("pk"))
 
 
 def _settle(invoice: Invoice, *, now: dt.datetime, **fields) -> Payment:

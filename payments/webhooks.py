@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from haidepok import clock
 from payments.errors import PaymentError
-from payments.gateways import GATEWAYS, NotificationError, SignatureError, get_gateway
+from payments.gateways import (
+    GATEWAYS,
+    GatewayNotice,
+    NotificationError,
+    SignatureError,
+    get_gateway,
+)
 from payments.models import Charge, ChargeState, WebhookLog, WebhookOutcome
 from payments.services import payment_record_from_gateway
 
@@ -24,6 +30,7 @@ Outcome = WebhookOutcome
 # The answer to the gateway for each outcome.
 STATUS = {
     Outcome.PAID: 200,
+    Outcome.REFUND: 200,
     Outcome.DUPLICATE: 200,
     Outcome.IGNORED: 200,
     Outcome.BAD_SIGNATURE: 403,
@@ -38,13 +45,10 @@ LOGGED_BODY = 10_000
 def receive(gateway_name: str, body: bytes, headers, remote_address: str | None = None):
     """Handle one notification; answer (HTTP status, WebhookLog)."""
     gateway = get_gateway(gateway_name)
-    log = WebhookLog(
-        gateway=gateway.name,
-        remote_address=remote_address,
-        body=body[:LOGGED_BODY].decode("utf-8", errors="replace"),
-    )
+    log = WebhookLog(gateway=gateway.name, remote_address=remote_address, body=_printable(body))
     try:
         notice = gateway.parse_notification(body, headers)
+        _check(notice)
     except SignatureError as error:
         logger.warning("payment notification refused (%s) from %s", error, remote_address)
         return _answer(log, Outcome.BAD_SIGNATURE, str(error))
@@ -52,7 +56,7 @@ def receive(gateway_name: str, body: bytes, headers, remote_address: str | None 
         logger.warning("payment notification not understood (%s) from %s", error, remote_address)
         return _answer(log, Outcome.MALFORMED, str(error))
 
-    log.order_id = notice.order_id[:50]
+    log.order_id = notice.order_id
     charge = (
         Charge.objects.filter(gateway=gateway.name, order_id=notice.order_id)
         .select_related("invoice")
@@ -79,12 +83,35 @@ def receive(gateway_name: str, body: bytes, headers, remote_address: str | None 
         logger.warning("payment notification for %s refused: %s", charge.order_id, error)
         return _answer(log, Outcome.WRONG_AMOUNT, error.message)
     log.payment = payment
-    return _answer(log, Outcome.PAID if created else Outcome.DUPLICATE, notice.status)
+    if not created:
+        return _answer(log, Outcome.DUPLICATE, notice.status)
+    return _answer(log, Outcome.REFUND if payment.needs_refund else Outcome.PAID, notice.status)
+
+
+def _printable(text: bytes | str) -> str:
+    """Text a database column takes: PostgreSQL refuses NUL characters, which a forged body
+    may carry; the log must still be written."""
+    if isinstance(text, bytes):
+        text = text[:LOGGED_BODY].decode("utf-8", errors="replace")
+    return text.replace("\x00", "\ufffd")
+
+
+def _check(notice: GatewayNotice) -> None:
+    """What every gateway's notice must be, whatever the gateway parsed: ids that a column
+    and a query take (a charge's order id, one transaction), and a whole amount."""
+    for name, value, longest in (
+        ("order id", notice.order_id, 50),
+        ("transaction id", notice.gateway_reference, 100),
+    ):
+        if not value or len(value) > longest or "\x00" in value:
+            raise NotificationError(f"no usable {name}")
+    if not isinstance(notice.amount, int) or isinstance(notice.amount, bool) or notice.amount < 0:
+        raise NotificationError("no usable amount")
 
 
 def _answer(log: WebhookLog, outcome: str, detail: str):
     log.outcome = outcome
-    log.detail = detail[:255]
+    log.detail = _printable(detail)[:255]
     log.save()
     return STATUS[outcome], log
 

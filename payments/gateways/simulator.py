@@ -66,6 +66,8 @@ class SimulatorGateway:
             raise SignatureError("the simulator signature does not match")
         try:
             data = json.loads(body)
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
             paid_at = dt.datetime.fromisoformat(data["paid_at"]) if data.get("paid_at") else None
             amount = data["amount"]
             if not isinstance(amount, int) or isinstance(amount, bool):
@@ -78,5 +80,5 @@ class SimulatorGateway:
                 paid_at=paid_at,
                 status=str(data["status"]),
             )
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, RecursionError) as error:
             raise NotificationError(f"not a simulator notification: {error}") from None
