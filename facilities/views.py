@@ -108,6 +108,8 @@ def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.dateti
     )
     today = clock.local_now().date()
     tariffs = tariff_classes(facility, today)
+    # One Perda for every tariff (the usual case) is said once, not on every row.
+    legal_bases = {t.legal_basis for group in tariffs for t in (*group.current, *group.upcoming)}
     html = render_to_string(
         "facilities/_facility_content.html",
         {
@@ -121,6 +123,7 @@ def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.dateti
             "tariff_classes": tariffs,
             "lowest_tariff": lowest_paying_tariff(t for group in tariffs for t in group.current),
             "addons": facility_addons(facility),
+            "common_legal_basis": legal_bases.pop() if len(legal_bases) == 1 else None,
         },
     )
     # The list of upcoming closures changes when one of them ends; the tariffs in force, at
