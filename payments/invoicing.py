@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 
 from bookings.models import Booking, BookingStatus
+from haidepok import clock
 from payments.models import Invoice, InvoiceState
 
 # The statuses in which an unpaid invoice no longer has anything to pay for.
@@ -35,7 +36,8 @@ def invoice_issue(booking: Booking, *, now: dt.datetime) -> Invoice:
         booking=booking,
         defaults={
             # Numbered by the booking, which has at most one invoice: unique without a counter.
-            "number": f"TGH-{now:%Y}-{booking.pk:06d}",
+            # The year is Depok's (on New Year's morning UTC still says the old one).
+            "number": f"TGH-{clock.to_local(now):%Y}-{booking.pk:06d}",
             "amount": booking.price_total,
             "issued_at": now,
             "due_at": invoice_due_at(booking, now),

@@ -189,7 +189,7 @@ def _settle(invoice: Invoice, *, now: dt.datetime, **fields) -> Payment:
         needs_refund=not settles,
         **fields,
     )
-    payment.receipt_number = f"BB-{now:%Y}-{payment.pk:06d}"
+    payment.receipt_number = f"BB-{clock.to_local(now):%Y}-{payment.pk:06d}"
     payment.save(update_fields=["receipt_number"])
     if settles:
         invoice.state = InvoiceState.PAID

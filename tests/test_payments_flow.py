@@ -9,10 +9,20 @@ import pytest
 from bookings import services
 from bookings.models import BookingLine, BookingStatus, Notification
 from payments import charges, webhooks
+from payments import services as payment_services
+from payments.errors import PaymentError
 from payments.gateways import simulator
 from payments.models import Invoice, InvoiceState, Payment
 from payments.services import invoices_release_overdue
-from tests.factories import AddOnFactory, UserFactory, priced_facility, request_booking, wib
+from tests.factories import (
+    AddOnFactory,
+    UserFactory,
+    organizer_of,
+    priced_facility,
+    request_booking,
+    staff_with_permissions,
+    wib,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +99,116 @@ def test_an_invoice_unpaid_at_its_deadline_releases_the_booking():
     assert booking.status == BookingStatus.CANCELLED
     assert booking.invoice.state == InvoiceState.EXPIRED
     assert "not paid" in booking.events.last().reason
+
+
+# --- Staff record a transfer or cash ----------------------------------------------------------
+
+
+@pytest.fixture
+def unpaid():
+    facility = priced_facility(approval="auto", lead_hours=0)
+    booking = request_booking(
+        facility, wib(2027, 3, 5, 9), wib(2027, 3, 5, 11), now=NOW, tariff_class="sosial"
+    )
+    return Invoice.objects.get(booking=booking)
+
+
+def record(invoice, actor, now=NOW, **changes):
+    fields = {
+        "method": "transfer",
+        "amount": invoice.amount,
+        "external_reference": "BNI 0012345",
+        "paid_at": now - dt.timedelta(hours=1),
+        **changes,
+    }
+    return payment_services.payment_record_manual(invoice=invoice, actor=actor, now=now, **fields)
+
+
+def test_staff_record_a_transfer_and_the_resident_gets_the_receipt(unpaid):
+    clerk = UserFactory(is_staff=True)
+
+    payment = record(unpaid, clerk, method="cash", external_reference="  KW-77  ")
+
+    unpaid.refresh_from_db()
+    assert unpaid.state == InvoiceState.PAID
+    assert (payment.method, payment.amount, payment.recorded_by) == ("cash", 100_000, clerk)
+    assert (payment.external_reference, payment.gateway, payment.needs_refund) == (
+        "KW-77",
+        "",
+        False,
+    )
+    assert payment.receipt_number == f"BB-2027-{payment.pk:06d}"
+    assert Notification.objects.filter(booking=unpaid.booking, kind="payment_received").exists()
+
+
+def test_the_receipt_number_has_the_year_in_wib(unpaid):
+    new_year = wib(2028, 1, 1, 6).astimezone(dt.UTC)  # still 2027 in UTC
+
+    payment = record(unpaid, UserFactory(is_staff=True), now=new_year)
+
+    assert payment.receipt_number.startswith("BB-2028-")
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["resident", "owner", "organizer", "staff-without-the-right"],
+)
+def test_only_staff_with_the_right_record_payments(unpaid, who):
+    actor = {
+        "resident": lambda: UserFactory(),
+        "owner": lambda: unpaid.booking.user,
+        "organizer": lambda: organizer_of(unpaid.booking.facility),
+        "staff-without-the-right": lambda: staff_with_permissions("payments.view_payment"),
+    }[who]()
+
+    with pytest.raises(PaymentError) as refused:
+        record(unpaid, actor)
+
+    assert refused.value.code == "not_allowed"
+    assert not Payment.objects.exists()
+    assert payment_services.can_record_payments(staff_with_permissions("payments.add_payment"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"method": "qris"}, "method_not_manual"),
+        ({"method": "bitcoin"}, "method_not_manual"),
+        ({"external_reference": "   "}, "reference_required"),
+        ({"paid_at": NOW + dt.timedelta(minutes=1)}, "paid_in_future"),
+        ({"amount": 99_999}, "wrong_amount"),
+        ({"amount": 100_001}, "wrong_amount"),
+    ],
+)
+def test_a_wrong_manual_payment_is_refused_and_changes_nothing(unpaid, changes, code):
+    with pytest.raises(PaymentError) as refused:
+        record(unpaid, UserFactory(is_staff=True), **changes)
+
+    assert refused.value.code == code
+    assert refused.value.message
+    unpaid.refresh_from_db()
+    assert unpaid.state == InvoiceState.UNPAID
+    assert not Payment.objects.exists()
+
+
+def test_a_paid_or_closed_invoice_takes_no_manual_payment(unpaid):
+    clerk = UserFactory(is_staff=True)
+    record(unpaid, clerk)
+
+    with pytest.raises(PaymentError) as twice:
+        record(unpaid, clerk, external_reference="BNI 2")
+    Invoice.objects.filter(pk=unpaid.pk).update(state="expired")
+    with pytest.raises(PaymentError) as closed:
+        record(unpaid, clerk, external_reference="BNI 3")
+
+    assert (twice.value.code, closed.value.code) == ("already_paid", "invoice_closed")
+    assert Payment.objects.count() == 1
+
+
+def test_a_payable_invoice_is_unpaid_and_before_its_deadline(unpaid):
+    booking = unpaid.booking
+
+    assert payment_services.payable_invoice(booking, now=NOW) == unpaid
+    assert payment_services.payable_invoice(booking, now=unpaid.due_at) is None
+    record(unpaid, UserFactory(is_staff=True))
+    assert payment_services.payable_invoice(booking, now=NOW) is None
