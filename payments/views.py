@@ -20,7 +20,15 @@ from haidepok import clock
 from payments import charges, webhooks
 from payments.errors import PaymentError
 from payments.gateways import simulator as simulator_gateway
-from payments.models import GATEWAY_METHODS, Charge, ChargeState, Invoice, InvoiceState, Payment
+from payments.models import (
+    GATEWAY_METHODS,
+    Charge,
+    ChargeState,
+    Invoice,
+    InvoiceState,
+    Payment,
+    WebhookOutcome,
+)
 
 
 def _own_invoice(user, reference: str) -> Invoice:
@@ -133,15 +141,15 @@ def simulator(request, order_id):
             paid_at=clock.now(),
         )
         headers = {simulator_gateway.SIGNATURE_HEADER: simulator_gateway.sign(body)}
-        status, log = webhooks.receive(
+        _status, log = webhooks.receive(
             simulator_gateway.SimulatorGateway.name, body, headers, request.META.get("REMOTE_ADDR")
         )
-        if status == 200 and log.payment is not None and not log.payment.needs_refund:
+        if log.outcome == WebhookOutcome.PAID:
             messages.success(request, _("Payment received. Thank you!"))
         else:
             messages.error(
                 request,
-                _("The simulator could not pay: %(outcome)s.")
+                _("The payment did not settle the invoice: %(outcome)s.")
                 % {"outcome": log.get_outcome_display()},
             )
         return redirect("booking_detail", reference=charge.invoice.booking.reference)

@@ -170,6 +170,21 @@ def test_the_simulator_does_not_pay_an_expired_code(client, owner, booking):
     assert not WebhookLog.objects.exists()
 
 
+def test_money_for_a_cancelled_booking_is_kept_to_refund_and_said_so(client, owner, booking):
+    client.post(pay_url(booking), {"method": "qris"})
+    charge = Charge.objects.get()
+    services.booking_cancel(booking=booking, actor=owner, reason="Acara batal")
+
+    response = client.post(simulator_url(charge), follow=True)
+
+    payment = Payment.objects.get()
+    assert payment.needs_refund
+    page = response.content.decode()
+    assert payment.receipt_number not in page  # not a receipt: the invoice stays unpaid
+    assert response.context["receipt"] is None
+    assert any(message.level_tag == "error" for message in response.context["messages"])
+
+
 def test_the_simulator_needs_no_sign_in_but_only_pays_the_exact_charge(client, owner, booking):
     client.post(pay_url(booking), {"method": "va"})
     charge = Charge.objects.get()
