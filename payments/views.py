@@ -29,6 +29,7 @@ from payments.models import (
     Payment,
     WebhookOutcome,
 )
+from payments.services import payable_invoice
 
 
 def _own_invoice(user, reference: str) -> Invoice:
@@ -61,7 +62,7 @@ def pay(request, reference):
         messages.success(request, _("This invoice is paid. Your receipt is below."))
         return redirect("booking_detail", reference=booking.reference)
     charge, error, status = None, None, 200
-    payable = invoice.state == InvoiceState.UNPAID and invoice.due_at > clock.now()
+    payable = payable_invoice(booking) is not None
     if not payable:
         error = PaymentError("not_payable").message
     elif request.method == "POST":
