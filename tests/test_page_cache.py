@@ -226,3 +226,39 @@ def test_tracking_parameters_share_the_catalog_s_cached_page(client, django_asse
 
     assert main(shared) == main(first)
     assert "fbclid" not in main(shared)  # not carried into the pagination links
+
+
+def test_a_tariff_or_an_add_on_changed_anywhere_shows_at_once(client):
+    """As the admin or the shell change them: a plain save, a delete, the add-on's list of
+    facilities (a many-to-many write)."""
+    from facilities.models import AddOn, Tariff
+
+    facility = open_facility(slug="balai")
+    page = "/fasilitas/balai/"
+    client.get(page), client.get("/")
+
+    tariff = Tariff.objects.create(
+        facility=facility,
+        tariff_class="sosial",
+        unit="hour",
+        price=70_000,
+        valid_from=dt.date(2000, 1, 1),
+    )
+    assert "Rp 70.000" in client.get(page).content.decode()
+    assert "Rp 70.000" in client.get("/").content.decode()
+
+    tariff.price = 80_000
+    tariff.save()
+    assert "Rp 80.000" in client.get("/").content.decode()
+
+    addon = AddOn.objects.create(
+        community=facility.community, name="Proyektor Epson", price=1, stock=1
+    )
+    assert "Proyektor Epson" not in client.get(page).content.decode()
+    addon.facilities.add(facility)
+    assert "Proyektor Epson" in client.get(page).content.decode()
+    addon.facilities.remove(facility)
+    assert "Proyektor Epson" not in client.get(page).content.decode()
+
+    tariff.delete()
+    assert "Rp 80.000" not in client.get("/").content.decode()
