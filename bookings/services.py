@@ -28,6 +28,10 @@ from facilities.templatetags.rupiah import rupiah
 from haidepok import clock
 from payments import invoicing
 
+# Why a booking was released by payments.services.invoices_release_overdue: the resident's
+# cancellation mail and the audit trail say it (in the site's language at the time).
+UNPAID_REASON = _("The invoice was not paid by its deadline; the time is free for others.")
+
 # PostgreSQL's SQLSTATE for an exclusion constraint violation.
 EXCLUSION_VIOLATION = "23P01"
 DEADLOCK_DETECTED = "40P01"
@@ -242,8 +246,9 @@ def booking_release_unpaid(*, booking: Booking, now: dt.datetime | None = None) 
                 status=BookingStatus(booking.status).label,
                 action=_("released"),
             )
-        reason = str(_("The invoice was not paid by its deadline; the time is free for others."))
-        return _change(booking, BookingStatus.CANCELLED, actor=None, now=now, reason=reason)
+        return _change(
+            booking, BookingStatus.CANCELLED, actor=None, now=now, reason=str(UNPAID_REASON)
+        )
 
 
 def bookings_release_for_departing_resident(*, user, now: dt.datetime | None = None) -> int:

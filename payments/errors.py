@@ -12,6 +12,7 @@ MESSAGES = {
     ),
     "reference_required": _("Give the transfer reference or the counter receipt number."),
     "paid_in_future": _("The payment cannot be dated in the future."),
+    "paid_before_invoice": _("The payment cannot be dated before the invoice's day, %(issued)s."),
     "gateway_unavailable": _(
         "Online payment is not available right now. Please try again later or pay at the counter."
     ),

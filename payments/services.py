@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 
 from bookings.errors import BookingError
 from bookings.models import Booking
@@ -52,6 +53,7 @@ def payment_record_manual(
     external_reference = (external_reference or "").strip()
     if not external_reference:
         raise PaymentError("reference_required")
+    paid_at = clock.as_wib(paid_at)
     if paid_at > now:
         raise PaymentError("paid_in_future")
     with transaction.atomic():
@@ -60,6 +62,11 @@ def payment_record_manual(
             raise PaymentError("already_paid")
         if invoice.state != InvoiceState.UNPAID:
             raise PaymentError("invoice_closed")
+        # Nobody pays a bill before it exists: a date before its day is a typing mistake
+        # (the day itself is fine, also at 00.00: a date typed without a time).
+        issued = clock.to_local(invoice.issued_at).date()
+        if not clock.within_bounds(paid_at) or clock.to_local(paid_at).date() < issued:
+            raise PaymentError("paid_before_invoice", issued=date_format(issued, "j F Y"))
         if amount != invoice.amount:
             raise PaymentError("wrong_amount", amount=rupiah(invoice.amount))
         return _settle(

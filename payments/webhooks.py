@@ -70,7 +70,11 @@ def receive(gateway_name: str, body: bytes, headers, remote_address: str | None 
             Charge.objects.filter(pk=charge.pk).update(state=ChargeState.EXPIRED)
         return _answer(log, Outcome.IGNORED, notice.status)
     now = clock.now()
-    paid_at = notice.paid_at if notice.paid_at and notice.paid_at.tzinfo else now
+    paid_at = notice.paid_at
+    # A time without a zone, or far outside the project's years (which a column could not
+    # even store), says nothing: the payment is dated when it arrived.
+    if paid_at is None or paid_at.tzinfo is None or not clock.within_bounds(paid_at):
+        paid_at = now
     try:
         payment, created = payment_record_from_gateway(
             charge=charge,

@@ -170,7 +170,7 @@ def test_an_invoice_unpaid_at_its_deadline_releases_its_booking(overdue):
     assert charge.state == ChargeState.EXPIRED
     event = booking.events.last()
     assert (event.from_status, event.to_status, event.actor) == ("approved", "cancelled", None)
-    assert "not paid" in event.reason
+    assert event.reason == str(booking_services.UNPAID_REASON)
     mail = Notification.objects.get(booking=booking, kind="cancelled")
     assert (mail.recipient, mail.event) == (booking.user, event)
     # The time is free for others again.

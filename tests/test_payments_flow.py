@@ -98,7 +98,7 @@ def test_an_invoice_unpaid_at_its_deadline_releases_the_booking():
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert booking.invoice.state == InvoiceState.EXPIRED
-    assert "not paid" in booking.events.last().reason
+    assert booking.events.last().reason == str(services.UNPAID_REASON)
 
 
 # --- Staff record a transfer or cash ----------------------------------------------------------
@@ -189,6 +189,25 @@ def test_a_wrong_manual_payment_is_refused_and_changes_nothing(unpaid, changes, 
     unpaid.refresh_from_db()
     assert unpaid.state == InvoiceState.UNPAID
     assert not Payment.objects.exists()
+
+
+def test_a_payment_dated_before_the_invoice_s_day_is_refused(unpaid):
+    clerk = UserFactory(is_staff=True)
+
+    with pytest.raises(PaymentError) as refused:
+        record(unpaid, clerk, paid_at=NOW - dt.timedelta(days=1))
+    # The same day at midnight (a date typed without a time) is fine.
+    payment = record(unpaid, clerk, paid_at=wib(2027, 3, 1, 0))
+
+    assert refused.value.code == "paid_before_invoice"
+    assert refused.value.params == {"issued": "1 Maret 2027"}
+    assert payment.paid_at == wib(2027, 3, 1, 0)
+
+
+def test_a_naive_payment_time_is_read_as_wib(unpaid):
+    payment = record(unpaid, UserFactory(is_staff=True), paid_at=dt.datetime(2027, 3, 1, 8))
+
+    assert payment.paid_at == wib(2027, 3, 1, 8)
 
 
 def test_a_paid_or_closed_invoice_takes_no_manual_payment(unpaid):

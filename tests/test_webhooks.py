@@ -189,6 +189,27 @@ def test_a_forged_body_of_any_bytes_is_refused_and_logged_not_a_500(raw):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "paid_at",
+    [
+        dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC),
+        dt.datetime(2027, 3, 1, 10),  # naive
+    ],
+    ids=["year-1", "year-9999", "naive"],
+)
+def test_a_payment_time_that_makes_no_sense_is_the_time_it_arrived(paid_at):
+    booking, invoice, charge = unpaid_booking()
+    before = clock.now()
+
+    response = post(body_for(charge, paid_at=paid_at))
+
+    assert response.status_code == 200
+    payment = Payment.objects.get()
+    assert before <= payment.paid_at <= clock.now()
+
+
+@pytest.mark.django_db
 def test_a_payment_of_another_amount_is_refused_and_nothing_paid(caplog):
     booking, invoice, charge = unpaid_booking()
 
