@@ -11,7 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
+from facilities import tariffs
+from facilities.models import AddOn, Closure, Facility, FacilityPhoto, OpeningHours, Tariff
 from haidepok import clock
 from haidepok.admin_history import ReadOnlyHistoryAdmin
 from haidepok.admin_site import BoundedChangeList
@@ -260,3 +261,79 @@ class ClosureAdmin(admin.ModelAdmin):
             ),
             messages.WARNING,
         )
+
+
+# --- Retribusi: the Perda's tariffs and the add-ons ---------------------------------------------
+# The admin's forms ask the rules of facilities/tariffs.py (the workspace's services call the
+# same functions); none is written again here.
+
+
+class TariffForm(forms.ModelForm):
+    class Meta:
+        model = Tariff
+        fields = [
+            "facility",
+            "tariff_class",
+            "unit",
+            "price",
+            "valid_from",
+            "valid_until",
+            "legal_basis",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        facility = cleaned.get("facility")
+        if facility is None or self.errors:
+            return cleaned
+        terms = tariffs.TariffTerms(
+            tariff_class=cleaned.get("tariff_class", ""),
+            unit=cleaned.get("unit", ""),
+            price=cleaned.get("price"),
+            valid_from=cleaned.get("valid_from"),
+            valid_until=cleaned.get("valid_until"),
+            legal_basis=cleaned.get("legal_basis", ""),
+        )
+        tariffs.check_tariff(facility, terms, exclude_pk=self.instance.pk)
+        return cleaned
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    form = TariffForm
+    list_display = ["facility", "tariff_class", "unit", "price", "valid_from", "valid_until"]
+    list_filter = ["tariff_class", "unit", "facility"]
+    search_fields = ["facility__name", "legal_basis"]
+    list_select_related = ["facility"]
+
+
+class AddOnForm(forms.ModelForm):
+    class Meta:
+        model = AddOn
+        fields = ["community", "name", "description", "price", "stock", "facilities", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        community = cleaned.get("community")
+        if community is None or self.errors:
+            return cleaned
+        terms = tariffs.AddOnTerms(
+            name=cleaned.get("name", ""),
+            price=cleaned.get("price"),
+            stock=cleaned.get("stock"),
+            description=cleaned.get("description", ""),
+            facilities=tuple(cleaned.get("facilities") or ()),
+            is_active=cleaned.get("is_active", True),
+        )
+        tariffs.check_addon(community.pk, terms)
+        return cleaned
+
+
+@admin.register(AddOn)
+class AddOnAdmin(admin.ModelAdmin):
+    form = AddOnForm
+    list_display = ["name", "community", "price", "stock", "is_active"]
+    list_filter = ["is_active", "community"]
+    search_fields = ["name", "community__name"]
+    filter_horizontal = ["facilities"]
+    list_select_related = ["community"]

@@ -54,8 +54,10 @@ def times(day: dt.date, start_hour: int = 10, hours: int = 2) -> dict:
 
 def quote(facility, *, day=None, start_hour=10, hours=2, client=None, **body):
     client = client or APIClient()
+    # HTTP_* keywords are request headers (the language), the rest the body.
+    headers = {key: body.pop(key) for key in list(body) if key.startswith("HTTP_")}
     request = {**times(day or booking_day(), start_hour, hours), **body}
-    return client.post(quote_url(facility), request, format="json")
+    return client.post(quote_url(facility), request, format="json", **headers)
 
 
 @pytest.fixture
