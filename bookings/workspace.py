@@ -119,7 +119,9 @@ def _managed_booking(user, reference: str) -> Booking:
     booking = (
         _managed_bookings(user)
         .select_related("facility__community", "user")
-        .prefetch_related(Prefetch("events", queryset=BookingEvent.objects.select_related("actor")))
+        .prefetch_related(
+            Prefetch("events", queryset=BookingEvent.objects.select_related("actor")), "lines"
+        )
         .filter(reference=normalise_reference(reference))
         .first()
     )

@@ -111,6 +111,7 @@ ERROR_FIELDS = {
     "wrong_amount": "amount",
     "reference_required": "external_reference",
     "paid_in_future": "paid_at",
+    "paid_before_invoice": "paid_at",
     "method_not_manual": "method",
 }
 

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from bookings.models import Booking, BookingStatus
 from haidepok import clock
-from payments.models import Invoice, InvoiceState
+from payments.models import Charge, ChargeState, Invoice, InvoiceState
 
 # The statuses in which an unpaid invoice no longer has anything to pay for.
 ENDING_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.EXPIRED)
@@ -21,6 +21,11 @@ def booking_status_changed(booking: Booking, to_status: str, *, now: dt.datetime
     elif to_status in ENDING_STATUSES:
         Invoice.objects.filter(booking=booking, state=InvoiceState.UNPAID).update(
             state=InvoiceState.CANCELLED, closed_at=now
+        )
+        # A QRIS or virtual account still open at the gateway would take money for nothing:
+        # ours expires with the invoice (a payment arriving anyway is kept to refund).
+        Charge.objects.filter(invoice__booking=booking, state=ChargeState.PENDING).update(
+            state=ChargeState.EXPIRED
         )
 
 

@@ -181,6 +181,18 @@ def test_a_payment_dated_in_the_future_is_refused(client, staff, invoice):
     assert nothing_recorded(invoice)
 
 
+def test_a_payment_dated_before_the_invoice_is_refused_next_to_its_time(client, staff, invoice):
+    before = clock.to_local(invoice.issued_at) - dt.timedelta(days=2)
+
+    response = client.post(
+        record_url(invoice), payment_data(invoice, paid_at=before.strftime("%Y-%m-%dT%H:%M"))
+    )
+
+    [message] = field_errors(response, "paid_at")
+    assert message.startswith("The payment cannot be dated before the invoice's day")
+    assert nothing_recorded(invoice)
+
+
 @pytest.mark.parametrize("paid_at", ["9999-12-31T23:59", "kemarin", ""])
 def test_a_date_that_is_no_date_is_refused(client, staff, invoice, paid_at):
     response = client.post(record_url(invoice), payment_data(invoice, paid_at=paid_at))

@@ -101,6 +101,20 @@ def test_an_invoice_unpaid_at_its_deadline_releases_the_booking():
     assert booking.events.last().reason == str(services.UNPAID_REASON)
 
 
+def test_a_cancelled_booking_s_open_charges_expire_with_its_invoice():
+    facility = priced_facility(approval="auto", lead_hours=0)
+    booking = request_booking(
+        facility, wib(2027, 3, 6, 9), wib(2027, 3, 6, 10), now=NOW, tariff_class="sosial"
+    )
+    charge = charges.charge_for(Invoice.objects.get(booking=booking), "qris", now=NOW)
+
+    services.booking_cancel(booking=booking, actor=booking.user, now=NOW)
+
+    charge.refresh_from_db()
+    invoice = Invoice.objects.get(booking=booking)
+    assert (invoice.state, charge.state) == (InvoiceState.CANCELLED, "expired")
+
+
 # --- Staff record a transfer or cash ----------------------------------------------------------
 
 

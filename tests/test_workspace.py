@@ -461,3 +461,34 @@ def test_spare_rows_of_the_hours_form_left_empty_are_ignored(client, organizer_a
 
     assert response.status_code == 302
     assert list(facility.opening_hours.values_list("weekday", flat=True)) == [0]
+
+
+def test_the_organizers_see_a_priced_booking_s_class_and_lines(client):
+    from tests.factories import AddOnFactory, priced_facility, request_booking, wib
+
+    facility = priced_facility(approval="community", lead_hours=0)
+    sound = AddOnFactory(
+        community=facility.community,
+        name="Sound system",
+        price=75_000,
+        stock=2,
+        offered_at=[facility],
+    )
+    booking = request_booking(
+        facility,
+        wib(2027, 3, 2, 9),
+        wib(2027, 3, 2, 11),
+        now=wib(2027, 3, 1, 9),
+        tariff_class="komersial",
+        addons={sound.pk: 1},
+    )
+    client.force_login(organizer_of(facility))
+    client.cookies["django_language"] = "en"
+
+    response = client.get(f"/kelola/booking/{booking.reference}/")
+
+    page = response.content.decode()
+    assert "Commercial" in page or "Komersial" in page
+    assert "2 × Rp 150.000" in page
+    assert "Sound system" in page
+    assert "Rp 375.000" in page
