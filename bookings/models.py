@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,12 @@ class BookingStatus(models.TextChoices):
 
 # Only these states hold a slot; the database refuses two of them overlapping on one facility.
 SLOT_HOLDING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+
+
+def new_permit_code() -> str:
+    """The code of a booking's permit letter, printed as a QR code for /verifikasi/<code>/:
+    unguessable (128 random bits), so that nobody finds another's letter by trying codes."""
+    return secrets.token_urlsafe(16)
 
 
 class BookingQuerySet(models.QuerySet):
@@ -81,6 +89,27 @@ class Booking(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The service standard (bookings.service_standard): when a request waiting for a decision
+    # must be decided, counted in working days; when its deciders were reminded at half the
+    # time and when its supervisors were told it is overdue (each once: set in the same
+    # conditional UPDATE that sends it).
+    decision_due_at = models.DateTimeField(_("decision due by"), null=True, blank=True)
+    decision_reminded_at = models.DateTimeField(_("deciders reminded at"), null=True, blank=True)
+    decision_escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # The permit letter's verification code (permits/): in its QR code, never in a list.
+    permit_code = models.CharField(
+        _("permit code"), max_length=32, unique=True, default=new_permit_code, editable=False
+    )
+    # Check-in at the venue, by an organizer of the facility or staff (permits/).
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked in by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = BookingQuerySet.as_manager()
 
@@ -120,6 +149,13 @@ class Booking(models.Model):
             ),
             models.Index(fields=["user", "status"], name="booking_user_status_idx"),
             models.Index(fields=["status", "start"], name="booking_status_start_idx"),
+            # The requests waiting for a decision, by deadline: the admin's queue and the
+            # service standard's escalation sweep.
+            models.Index(
+                fields=["decision_due_at"],
+                condition=models.Q(status=BookingStatus.REQUESTED),
+                name="booking_decision_due_idx",
+            ),
         ]
 
     def __str__(self):
@@ -200,8 +236,17 @@ class BookingLine(models.Model):
         return str(TariffUnit(self.unit).label) if self.unit else str(_("Use of the facility"))
 
 
+class EventKind(models.TextChoices):
+    STATUS = "status", _("Change of status")
+    # At the venue (permits/): the status stays approved; from_status and to_status say so.
+    CHECK_IN = "check_in", _("Checked in at the venue")
+
+
 class BookingEvent(models.Model):
-    """One change of a booking's status: the audit trail residents and staff read."""
+    """One change of a booking's status, or a check-in at the venue: the audit trail residents
+    and staff read."""
+
+    Kind = EventKind
 
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
@@ -216,6 +261,9 @@ class BookingEvent(models.Model):
         _("from"), max_length=10, choices=BookingStatus.choices, blank=True
     )
     to_status = models.CharField(_("to"), max_length=10, choices=BookingStatus.choices)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.STATUS
+    )
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
@@ -295,6 +343,10 @@ class NotificationKind(models.TextChoices):
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
     # About a booking, to those who decide: Pemkot staff or the facility's organizers.
     NEW_REQUEST = "new_request", _("New request to decide")
+    # The service standard: half the time to decide has passed (to the deciders); the time
+    # has passed (to the supervisors, settings.SERVICE_STANDARD_SUPERVISORS_GROUP).
+    DECISION_REMINDER = "decision_reminder", _("Decision reminder")
+    DECISION_OVERDUE = "decision_overdue", _("Decision overdue")
     # About a community, to its contact address and its organizers: Pemkot's decision.
     COMMUNITY_VERIFIED = "community_verified", _("Community verified")
     COMMUNITY_DECLINED = "community_declined", _("Community declined")
@@ -313,6 +365,8 @@ BOOKING_KINDS = (
     NotificationKind.EXPIRED,
     NotificationKind.PAYMENT_RECEIVED,
     NotificationKind.NEW_REQUEST,
+    NotificationKind.DECISION_REMINDER,
+    NotificationKind.DECISION_OVERDUE,
 )
 COMMUNITY_KINDS = (NotificationKind.COMMUNITY_VERIFIED, NotificationKind.COMMUNITY_DECLINED)
 INVITATION_KINDS = (NotificationKind.INVITATION,)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "facilities",
     "bookings",
     "payments",
+    "documents",
+    "permits",
 ]
 
 MIDDLEWARE = [
@@ -230,8 +232,30 @@ elif MEDIA_STORAGE == "s3":
 else:
     raise ImproperlyConfigured(f"MEDIA_STORAGE: expected 'local' or 's3', got {MEDIA_STORAGE!r}")
 
+# Supporting documents are private: never under MEDIA_URL, served only by a view that checks
+# who asks (documents/). Locally a folder of their own; on S3 the same bucket under private/,
+# whose objects are private and reached by short-lived signed URLs.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media")))
+if MEDIA_STORAGE == "local":
+    _private_backend = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    }
+else:
+    _private_backend = {
+        **_media_backend,
+        "OPTIONS": {
+            **_media_backend["OPTIONS"],
+            "location": "private",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "custom_domain": None,
+        },
+    }
+
 STORAGES = {
     "default": _media_backend,
+    "private": _private_backend,
     "staticfiles": {
         # Hashed, compressed files with far-future cache headers once collected for production;
         # the plain backend in development so that no collectstatic is needed.
@@ -326,6 +350,21 @@ MIDTRANS_API_URL = env_str("MIDTRANS_API_URL", "https://api.sandbox.midtrans.com
 MIDTRANS_VA_BANK = env_str("MIDTRANS_VA_BANK", "bni")
 if PAYMENT_GATEWAY == "midtrans" and not MIDTRANS_SERVER_KEY:
     raise ImproperlyConfigured("MIDTRANS_SERVER_KEY must be set when PAYMENT_GATEWAY=midtrans")
+
+# --- The permit and the service standard (documents, permits, bookings.service_standard) ----
+
+# A request waiting for a decision is decided within this many working days (weekends,
+# Indonesian public holidays and city-wide closures do not count); at half the time its
+# deciders are reminded, when it passes the members of this group are told.
+SERVICE_STANDARD_WORKING_DAYS = env_int("SERVICE_STANDARD_WORKING_DAYS", 2)
+SERVICE_STANDARD_SUPERVISORS_GROUP = env_str(
+    "SERVICE_STANDARD_SUPERVISORS_GROUP", "Pengawas layanan"
+)
+# A booking not checked in this many minutes after its start may be marked a no-show.
+CHECK_IN_GRACE_MINUTES = env_int("CHECK_IN_GRACE_MINUTES", 30)
+# The limits of one supporting document (PDF, JPEG or PNG).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 20)
 
 # --- Security (DEBUG off) ---------------------------------------------------------------------
 

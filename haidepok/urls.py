@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("communities.urls")),
     path("", include("payments.urls")),
+    path("", include("documents.urls")),
+    path("", include("permits.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Ours first: /akun/profil/ and the token pages sit beside allauth's pages.
     path("akun/", include("accounts.urls")),

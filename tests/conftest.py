@@ -20,6 +20,7 @@ CONFIG_VARIABLES = {
     "EMAIL_HOST",
     "MEDIA_STORAGE",
     "MEDIA_ROOT",
+    "PRIVATE_MEDIA_ROOT",
     # Set for the browser tests' live server; it would switch off a safety check.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -72,8 +73,18 @@ def _page_cache_on_and_fresh(settings):
 
 @pytest.fixture(autouse=True)
 def _media_in_a_temporary_folder(settings, tmp_path):
-    """Uploaded photos written by tests land in a folder of their own, not in media/."""
+    """Uploaded photos and documents written by tests land in folders of their own, not in
+    media/ and private-media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.MEDIA_STORAGE == "local":
+        private = settings.STORAGES["private"]
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "private": {
+                **private,
+                "OPTIONS": {**private["OPTIONS"], "location": tmp_path / "private"},
+            },
+        }
 
 
 @pytest.fixture(scope="session")
