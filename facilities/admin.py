@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from facilities import tariffs
-from facilities.models import AddOn, Closure, Facility, FacilityPhoto, OpeningHours, Tariff
+from facilities.models import (
+    MAX_PRICE,
+    AddOn,
+    Closure,
+    Facility,
+    FacilityPhoto,
+    OpeningHours,
+    Tariff,
+)
+from facilities.templatetags.rupiah import rupiah
 from haidepok import clock
 from haidepok.admin_history import ReadOnlyHistoryAdmin
 from haidepok.admin_site import BoundedChangeList
@@ -265,7 +274,33 @@ class ClosureAdmin(admin.ModelAdmin):
 
 # --- Retribusi: the Perda's tariffs and the add-ons ---------------------------------------------
 # The admin's forms ask the rules of facilities/tariffs.py (the workspace's services call the
-# same functions); none is written again here.
+# same functions); none is written again here. What a field refuses before the rules are asked
+# (empty, not a number, out of its column's range, too long) is told with the rules' message,
+# so that staff read what organizers read in the workspace.
+
+
+def _rule_message(code: str, **params) -> str:
+    return tariffs.MESSAGES[code] % params if params else tariffs.MESSAGES[code]
+
+
+def _tell_with_the_rules(form: forms.ModelForm, refusals: list[tuple[str, tuple, str]]) -> None:
+    """Give each field's own refusals (by Django's error code) the rules' message. Called in
+    __init__, in the request's language."""
+    for name, codes, message in refusals:
+        form.fields[name].error_messages.update(dict.fromkeys(codes, message))
+
+
+NUMBER_REFUSALS = ("required", "invalid", "min_value", "max_value")
+CHOICE_REFUSALS = ("required", "invalid_choice")
+
+
+def _price_refusals() -> tuple[str, tuple, str]:
+    return "price", NUMBER_REFUSALS, _rule_message("price_out_of_range", max=rupiah(MAX_PRICE))
+
+
+def _text_refusals(field: str) -> tuple[str, tuple, str]:
+    limit = tariffs.TEXT_LIMITS[field]
+    return field, ("max_length",), _rule_message("text_too_long", limit=limit)
 
 
 class TariffForm(forms.ModelForm):
@@ -281,6 +316,19 @@ class TariffForm(forms.ModelForm):
             "legal_basis",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _tell_with_the_rules(
+            self,
+            [
+                ("tariff_class", CHOICE_REFUSALS, _rule_message("tariff_class_unknown")),
+                ("unit", CHOICE_REFUSALS, _rule_message("unit_unknown")),
+                _price_refusals(),
+                ("valid_from", ("required",), _rule_message("valid_from_required")),
+                _text_refusals("legal_basis"),
+            ],
+        )
+
     def clean(self):
         cleaned = super().clean()
         facility = cleaned.get("facility")
@@ -294,6 +342,12 @@ class TariffForm(forms.ModelForm):
             valid_until=cleaned.get("valid_until"),
             legal_basis=cleaned.get("legal_basis", ""),
         )
+        # The admin validates and saves in one transaction (ModelAdmin.changeform_view runs in
+        # transaction.atomic), so the facility's row locked here is held until the tariff is
+        # saved: two staff saving overlapping tariffs at once cannot both pass the check, the
+        # second waits and sees the first's. Here, not in save_model, so that a refusal is
+        # shown on the form rather than raised as a 500.
+        tariffs.lock_facility(facility)
         tariffs.check_tariff(facility, terms, exclude_pk=self.instance.pk)
         return cleaned
 
@@ -306,11 +360,37 @@ class TariffAdmin(admin.ModelAdmin):
     search_fields = ["facility__name", "legal_basis"]
     list_select_related = ["facility"]
 
+    # A deletion takes the facility's lock as every other writer of its tariffs does, so that
+    # an edit in the workspace at the same moment (tariff_update, tariff_end) sees it gone
+    # rather than saving the tariff again. The delete views run in transaction.atomic.
+    def delete_model(self, request, obj):
+        tariffs.lock_facility(obj.facility)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for facility in Facility.objects.filter(tariffs__in=queryset).distinct().order_by("pk"):
+            tariffs.lock_facility(facility)
+        super().delete_queryset(request, queryset)
+
 
 class AddOnForm(forms.ModelForm):
     class Meta:
         model = AddOn
         fields = ["community", "name", "description", "price", "stock", "facilities", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stock_message = _rule_message("stock_out_of_range", max=tariffs.MAX_STOCK)
+        _tell_with_the_rules(
+            self,
+            [
+                ("name", ("required",), _rule_message("name_required")),
+                _text_refusals("name"),
+                _text_refusals("description"),
+                _price_refusals(),
+                ("stock", NUMBER_REFUSALS, stock_message),
+            ],
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -326,6 +406,11 @@ class AddOnForm(forms.ModelForm):
             is_active=cleaned.get("is_active", True),
         )
         tariffs.check_addon(community.pk, terms)
+        if self.instance.pk is not None:
+            # As addon_update: held until the add-on is saved (the admin's transaction), so a
+            # request booked meanwhile counts against the new stock, and the bookings over it
+            # (AddOnAdmin.save_related) are all the bookings there are.
+            tariffs.lock_addon(self.instance)
         return cleaned
 
 
@@ -337,3 +422,24 @@ class AddOnAdmin(admin.ModelAdmin):
     search_fields = ["name", "community__name"]
     filter_horizontal = ["facilities"]
     list_select_related = ["community"]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # As addon_update tells organizers: a stock below what upcoming bookings hold together
+        # is saved (the items may really be fewer now), and staff are told which bookings hold
+        # more than there is.
+        over = tariffs.bookings_over_stock(form.instance)
+        if over:
+            self.message_user(
+                request,
+                ngettext(
+                    "An upcoming booking holds more of this add-on than its stock: "
+                    "%(references)s. It keeps its items: find more, or talk to the resident.",
+                    "Upcoming bookings together hold more of this add-on than its stock: "
+                    "%(references)s. They keep their items: find more, or talk to the "
+                    "residents.",
+                    len(over),
+                )
+                % {"references": ", ".join(booking.reference for booking in over)},
+                messages.WARNING,
+            )

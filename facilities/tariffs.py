@@ -17,7 +17,7 @@ booking cost, and why, stays in its lines.
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -263,7 +263,8 @@ def tariff_update(
     legal_basis: str,
 ) -> Tariff:
     """The tariff with these terms (of the same facility). Safe for a tariff that already
-    priced bookings: see the module's docstring."""
+    priced bookings: see the module's docstring. Raises Tariff.DoesNotExist if it was
+    deleted meanwhile."""
     terms = TariffTerms(
         tariff_class=tariff_class,
         unit=unit,
@@ -272,20 +273,28 @@ def tariff_update(
         valid_until=valid_until,
         legal_basis=legal_basis.strip(),
     )
-    return _save_terms(tariff, terms, actor)
+    return _save_terms(tariff, actor, lambda current: terms)
 
 
 def tariff_end(*, tariff: Tariff, actor, last_day: dt.date) -> Tariff:
     """End the tariff: `last_day` is the last day it is in force (a new Perda's tariff may
-    start the day after)."""
-    return _save_terms(tariff, replace(TariffTerms.of(tariff), valid_until=last_day), actor)
+    start the day after). Its other terms are the ones saved, even if another editor changed
+    them after `tariff` was read. Raises Tariff.DoesNotExist if it was deleted meanwhile."""
+    return _save_terms(tariff, actor, lambda current: replace(current, valid_until=last_day))
 
 
-def _save_terms(tariff: Tariff, terms: TariffTerms, actor) -> Tariff:
+def _save_terms(tariff: Tariff, actor, new_terms: Callable[[TariffTerms], TariffTerms]) -> Tariff:
+    """Save new_terms(the tariff's terms as saved now). The row is read again under the
+    facility's lock (every writer of a facility's tariffs takes it): ending a tariff read
+    before another editor's change keeps that change instead of writing back what was read,
+    and a tariff deleted meanwhile raises Tariff.DoesNotExist instead of being inserted again
+    by save()."""
     facility = tariff.facility
     _refuse_unless(permissions.can_edit_tariffs(actor, facility), MAY_NOT_EDIT_TARIFFS)
     with transaction.atomic():
         lock_facility(facility)
+        current = Tariff.objects.get(pk=tariff.pk)
+        terms = new_terms(TariffTerms.of(current))
         check_tariff(facility, terms, exclude_pk=tariff.pk)
         for name, value in terms.fields().items():
             setattr(tariff, name, value)
