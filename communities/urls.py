@@ -1,7 +1,7 @@
 from django.urls import path
 
 from communities import views
-from facilities import workspace
+from facilities import workspace, workspace_tariffs
 
 urlpatterns = [
     path("kelola/", views.workspace, name="workspace"),
@@ -51,5 +51,40 @@ urlpatterns = [
         "kelola/fasilitas/<slug:slug>/konflik/",
         workspace.facility_conflicts,
         name="manage_facility_conflicts",
+    ),
+    path(
+        "kelola/fasilitas/<slug:slug>/tarif/",
+        workspace_tariffs.facility_tariffs,
+        name="manage_facility_tariffs",
+    ),
+    path(
+        "kelola/fasilitas/<slug:slug>/tarif/<int:tariff_id>/",
+        workspace_tariffs.tariff_edit,
+        name="manage_tariff_edit",
+    ),
+    path(
+        "kelola/fasilitas/<slug:slug>/tarif/<int:tariff_id>/akhiri/",
+        workspace_tariffs.tariff_end,
+        name="manage_tariff_end",
+    ),
+    path(
+        "kelola/fasilitas/<slug:slug>/tarif/<int:tariff_id>/hapus/",
+        workspace_tariffs.tariff_delete,
+        name="manage_tariff_delete",
+    ),
+    path(
+        "kelola/komunitas/<slug:slug>/alat-tambahan/",
+        workspace_tariffs.community_addons,
+        name="manage_community_addons",
+    ),
+    path(
+        "kelola/komunitas/<slug:slug>/alat-tambahan/<int:addon_id>/",
+        workspace_tariffs.addon_edit,
+        name="manage_addon_edit",
+    ),
+    path(
+        "kelola/komunitas/<slug:slug>/alat-tambahan/<int:addon_id>/tarik/",
+        workspace_tariffs.addon_withdraw,
+        name="manage_addon_withdraw",
     ),
 ]
