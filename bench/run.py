@@ -310,6 +310,10 @@ class Dataset:
                 "",
                 now,
                 now,
+                # Unique as the column requires; not secret here (the bench's own data).
+                f"{rnd.getrandbits(128):032x}",
+                "",
+                "0",
             )
 
     def load_bookings(self, first, last):
@@ -334,6 +338,9 @@ class Dataset:
                     "decision_reason",
                     "created_at",
                     "updated_at",
+                    "permit_code",
+                    "tariff_class",
+                    "price_total",
                 ],
                 self.booking_rows(first, last),
             )

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -133,6 +134,8 @@ def tariff_edit(request, slug, tariff_id):
     if request.method == "POST" and form.is_valid():
         try:
             tariffs.tariff_update(tariff=tariff, actor=request.user, **form.cleaned_data)
+        except Tariff.DoesNotExist:
+            raise Http404 from None  # deleted by another editor since the page was read
         except ValidationError as error:
             show_errors(form, error)  # the service refused before changing the tariff
         else:
@@ -160,6 +163,8 @@ def tariff_end(request, slug, tariff_id):
             tariffs.tariff_end(
                 tariff=tariff, actor=request.user, last_day=form.cleaned_data["last_day"]
             )
+        except Tariff.DoesNotExist:
+            raise Http404 from None  # deleted by another editor since the page was read
         except ValidationError as error:
             show_errors(form, error, rename={"valid_until": "last_day"})
         else:

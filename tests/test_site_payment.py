@@ -170,19 +170,41 @@ def test_the_simulator_does_not_pay_an_expired_code(client, owner, booking):
     assert not WebhookLog.objects.exists()
 
 
-def test_money_for_a_cancelled_booking_is_kept_to_refund_and_said_so(client, owner, booking):
+def test_a_cancelled_booking_s_code_is_closed_in_the_simulator(client, owner, booking):
     client.post(pay_url(booking), {"method": "qris"})
     charge = Charge.objects.get()
     services.booking_cancel(booking=booking, actor=owner, reason="Acara batal")
 
     response = client.post(simulator_url(charge), follow=True)
 
+    assert not Payment.objects.exists()
+    assert Charge.objects.get().state == ChargeState.EXPIRED
+    assert any(message.level_tag == "error" for message in response.context["messages"])
+
+
+def test_money_for_a_cancelled_booking_is_kept_to_refund_and_no_receipt(client, owner, booking):
+    """A real gateway does not know that our code closed: its payment is still recorded."""
+    from payments import webhooks
+    from payments.gateways import simulator
+
+    client.post(pay_url(booking), {"method": "qris"})
+    charge = Charge.objects.get()
+    services.booking_cancel(booking=booking, actor=owner, reason="Acara batal")
+    body = simulator.notification_body(
+        order_id=charge.order_id,
+        transaction_id=charge.gateway_reference,
+        amount=charge.amount,
+        status="paid",
+        paid_at=clock.now(),
+    )
+
+    webhooks.receive("simulator", body, {simulator.SIGNATURE_HEADER: simulator.sign(body)})
+
     payment = Payment.objects.get()
     assert payment.needs_refund
-    page = response.content.decode()
-    assert payment.receipt_number not in page  # not a receipt: the invoice stays unpaid
+    response = client.get(f"/booking-saya/{booking.reference}/")
+    assert payment.receipt_number not in response.content.decode()
     assert response.context["receipt"] is None
-    assert any(message.level_tag == "error" for message in response.context["messages"])
 
 
 def test_the_simulator_needs_no_sign_in_but_only_pays_the_exact_charge(client, owner, booking):

@@ -299,6 +299,25 @@ def test_an_organizer_ends_a_tariff_on_a_last_day(client, world):
     assert world.tariff.valid_until == dt.date(2026, 12, 31)
 
 
+@pytest.mark.parametrize("action", ["edit", "end"])
+def test_a_tariff_deleted_by_another_editor_meanwhile_is_a_404(client, world, monkeypatch, action):
+    """The page read the tariff; another organizer deleted it before the service saved."""
+    from facilities import workspace_tariffs
+
+    stale = Tariff.objects.get(pk=world.tariff.pk)
+    monkeypatch.setattr(workspace_tariffs, "_tariff_of", lambda facility, tariff_id: stale)
+    Tariff.objects.filter(pk=stale.pk).delete()
+    client.force_login(world.organizer)
+    url = f"{tariffs_url(world)}{stale.pk}/"
+    if action == "edit":
+        response = client.post(url, tariff_form(tariff_class="sosial", unit="hour"))
+    else:
+        response = client.post(f"{url}akhiri/", {"last_day": "2026-12-31"})
+
+    assert response.status_code == 404
+    assert not Tariff.objects.filter(pk=stale.pk).exists()
+
+
 def test_a_last_day_before_the_tariff_s_first_day_is_refused_on_its_row(client, world):
     client.force_login(world.organizer)
 
