@@ -6,16 +6,16 @@ A fixed handful of queries whatever the number of bookings, facilities or commun
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
+from bookings import service_standard
 from bookings.models import Booking, BookingStatus
 from communities.models import Community
 from facilities.models import Facility
 from haidepok import clock
 
-# A request older than this has waited too long for an answer: the dashboard counts them apart.
-OVERDUE_AFTER = dt.timedelta(days=2)
-# How many of the oldest pending requests and communities the dashboard lists by name.
+# How many pending requests (those due soonest) and communities (the oldest) the dashboard
+# lists by name.
 LISTED = 5
 
 # Today's bookings: what takes place (or took place) today, not what was refused or called off.
@@ -43,7 +43,7 @@ class Dashboard:
     pending: int = 0
     pending_overdue: int = 0
     pending_city: int = 0
-    oldest_pending: list[Booking] = field(default_factory=list)
+    pending_due_first: list[Booking] = field(default_factory=list)
     facilities_today: list[FacilityToday] = field(default_factory=list)
     show_communities: bool = False
     communities_waiting: int = 0
@@ -65,14 +65,19 @@ def staff_dashboard(user, *, now: dt.datetime | None = None) -> Dashboard:
         pending = Booking.objects.filter(status=BookingStatus.REQUESTED)
         counts = pending.aggregate(
             total=Count("pk"),
-            overdue=Count("pk", filter=Q(created_at__lte=now - OVERDUE_AFTER)),
+            # Past its deadline in working days (bookings.service_standard), not "old".
+            overdue=Count(
+                "pk", filter=service_standard.state_filter(service_standard.OVERDUE, now)
+            ),
             city=Count("pk", filter=Q(facility__approval=Facility.Approval.CITY)),
         )
         dashboard.pending = counts["total"]
         dashboard.pending_overdue = counts["overdue"]
         dashboard.pending_city = counts["city"]
-        dashboard.oldest_pending = list(
-            pending.select_related("facility", "user").order_by("created_at", "pk")[:LISTED]
+        dashboard.pending_due_first = list(
+            pending.select_related("facility", "user").order_by(
+                F("decision_due_at").asc(nulls_last=True), "created_at", "pk"
+            )[:LISTED]
         )
 
         day_start = clock.local_datetime(today, dt.time.min)

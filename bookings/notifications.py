@@ -8,6 +8,7 @@ beat's sweep (bookings.outbox.sweeping), and resent by staff from the admin (`re
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
@@ -74,6 +75,32 @@ def notify_payment_received(booking: Booking) -> list[Notification]:
     notifications = rows.for_users(Kind.PAYMENT_RECEIVED, [booking.user], booking=booking)
     rows.publish_on_commit(notifications)
     return notifications
+
+
+def notify_decision_reminder(booking: Booking) -> list[Notification]:
+    """The service standard's reminder at half the time to decide: to the deciders of the
+    request (those told of it as a new request), written in the caller's transaction."""
+    notifications = rows.for_users(Kind.DECISION_REMINDER, approvers(booking), booking=booking)
+    rows.publish_on_commit(notifications)
+    return notifications
+
+
+def notify_decision_overdue(booking: Booking) -> list[Notification]:
+    """The request was not decided by its deadline: to every active member of the
+    supervisors' group (settings.SERVICE_STANDARD_SUPERVISORS_GROUP)."""
+    notifications = rows.for_users(Kind.DECISION_OVERDUE, supervisors(), booking=booking)
+    rows.publish_on_commit(notifications)
+    return notifications
+
+
+def supervisors() -> QuerySet:
+    """Who watches the service standard: the active members of its group."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=settings.SERVICE_STANDARD_SUPERVISORS_GROUP)
+        .order_by("pk")
+        .distinct()
+    )
 
 
 def approvers(booking: Booking) -> QuerySet:

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 
-from bookings import pricing, rules
+from bookings import pricing, rules, service_standard
 from bookings.actions import Action, check, transition_refusal
 from bookings.errors import BookingError
 from bookings.models import (
@@ -104,6 +104,10 @@ def booking_request(
                 price_total=price.total,
                 status=BookingStatus.APPROVED if auto else BookingStatus.REQUESTED,
                 decided_at=now if auto else None,
+                # The service standard's deadline, for a request that waits for a decision.
+                decision_due_at=None
+                if auto
+                else service_standard.decision_due_at(requested_at=now, booking_start=start),
             )
             BookingLine.objects.bulk_create(
                 BookingLine(

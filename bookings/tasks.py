@@ -8,7 +8,7 @@ sweep re-reads each booking under a lock.
 
 from celery import shared_task
 
-from bookings import notifications, services
+from bookings import escalation, notifications, services
 from bookings.outbox import delivery, sweeping
 
 
@@ -36,3 +36,10 @@ def send_reminders() -> int:
 def sweep_bookings() -> dict:
     """Complete the bookings that ended and expire the requests nobody decided in time."""
     return services.bookings_sweep()
+
+
+@shared_task(ignore_result=True)
+def escalate_decisions() -> dict:
+    """The service standard: remind the deciders at half the time, tell the supervisors when
+    a request is overdue (bookings.escalation)."""
+    return escalation.escalate_decisions()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from bookings import services
+from bookings import service_standard, services
 from bookings.actions import allowed_actions
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent, BookingStatus
@@ -35,6 +35,14 @@ class BookingFilterForm(forms.Form):
     )
     dari = BoundedDateField(label=gettext_lazy("From"), required=False)
     sampai = BoundedDateField(label=gettext_lazy("Until"), required=False)
+    urutkan = forms.ChoiceField(
+        label=gettext_lazy("Order"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("By start")),
+            ("tenggat", gettext_lazy("Requests by decision deadline first")),
+        ],
+    )
 
     def __init__(self, *args, facilities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,8 +80,20 @@ def booking_list(request):
         bookings = bookings.filter(
             start__lt=clock.local_datetime(day + dt.timedelta(days=1), dt.time.min)
         )
+    if filters.get("urutkan") == "tenggat":
+        # The requests to decide soonest on top (the service standard), then the rest by start.
+        bookings = bookings.order_by(
+            service_standard.PENDING_BY_DEADLINE.asc(nulls_last=True), "start", "pk"
+        )
     page = Paginator(bookings, 50).get_page(request.GET.get("halaman"))
-    return render(request, "kelola/booking_list.html", {"form": form, "page": page})
+    # The other pages of the same filters and order.
+    query = request.GET.copy()
+    query.pop("halaman", None)
+    return render(
+        request,
+        "kelola/booking_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "now": clock.now()},
+    )
 
 
 @login_required

@@ -35,6 +35,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # The service standard: deciders reminded at half the time, supervisors told when overdue.
+    "escalate-decisions": {
+        "task": "bookings.tasks.escalate_decisions",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     # Bookings whose invoice is unpaid at its deadline are released.
     "release-overdue-invoices": {
         "task": "payments.tasks.release_overdue_invoices",

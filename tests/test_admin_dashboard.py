@@ -1,5 +1,5 @@
-"""The staff dashboard on the admin's index page: pending requests (and how many have waited
-more than two days), today's bookings per facility, communities waiting for verification."""
+"""The staff dashboard on the admin's index page: pending requests (and how many are overdue by
+the service standard), today's bookings per facility, communities waiting for verification."""
 
 import datetime as dt
 
@@ -28,14 +28,18 @@ def staff(client, settings):
     return user
 
 
-def requested_ago(age: dt.timedelta, **fields):
-    """A request made `age` ago, each at its own time (they may share a facility)."""
+def requested_ago(age: dt.timedelta, due_in: dt.timedelta = dt.timedelta(days=1), **fields):
+    """A request made `age` ago and due to be decided `due_in` from now (negative: overdue),
+    each at its own time (they may share a facility)."""
     requested_ago.count += 1
     start = clock.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(
         days=3, hours=3 * requested_ago.count
     )
     booking = BookingFactory(start=start, end=start + dt.timedelta(hours=2), **fields)
-    Booking.objects.filter(pk=booking.pk).update(created_at=clock.now() - age)
+    Booking.objects.filter(pk=booking.pk).update(
+        created_at=clock.now() - age, decision_due_at=clock.now() + due_in
+    )
+    booking.refresh_from_db()
     return booking
 
 
@@ -49,10 +53,12 @@ def today_at(hour: int) -> dt.datetime:
 def test_the_dashboard_counts_what_waits_for_staff(client, staff):
     city = FacilityFactory(name="Balai Rakyat Beji", approval="city")
     community_run = FacilityFactory(name="Taman Lembah Gurame", approval="community")
-    oldest = requested_ago(dt.timedelta(days=5), facility=city)
-    requested_ago(dt.timedelta(days=2, minutes=1), facility=community_run)
-    requested_ago(dt.timedelta(days=1), facility=city)
-    requested_ago(dt.timedelta(hours=1), facility=city)
+    # Overdue is by the deadline in working days, not by age: the first two are overdue; the
+    # third waited four days over a long weekend and is still on time.
+    most_overdue = requested_ago(dt.timedelta(days=3), due_in=-dt.timedelta(days=1), facility=city)
+    requested_ago(dt.timedelta(days=1), due_in=-dt.timedelta(minutes=1), facility=community_run)
+    requested_ago(dt.timedelta(days=4), due_in=dt.timedelta(hours=5), facility=city)
+    requested_ago(dt.timedelta(hours=1), due_in=dt.timedelta(days=2), facility=city)
     BookingFactory(status=BookingStatus.APPROVED)  # decided: waits for nobody
 
     # Today: two at the hall (one approved, one waiting), one at the park; and what does not
@@ -83,7 +89,7 @@ def test_the_dashboard_counts_what_waits_for_staff(client, staff):
     assert dashboard.pending == 5
     assert dashboard.pending_overdue == 2
     assert dashboard.pending_city == 4
-    assert dashboard.oldest_pending[0] == oldest
+    assert dashboard.pending_due_first[0] == most_overdue
     assert [
         (row.name, row.total, row.approved, row.requested) for row in dashboard.facilities_today
     ] == [
@@ -95,8 +101,12 @@ def test_the_dashboard_counts_what_waits_for_staff(client, staff):
     assert dashboard.oldest_communities[0] == waiting
 
     html = response.content.decode()
-    assert "requests waiting for more than two days" in html
-    assert oldest.reference in html and "Karang Taruna Limo" in html
+    assert "requests overdue by the service standard" in html
+    assert "/admin/bookings/booking/?standard=overdue" in html
+    assert "more than two days" not in html
+    assert most_overdue.reference in html and "Karang Taruna Limo" in html
+    # The list says how late each is, in words and in red.
+    assert '<strong class="hd-overdue">overdue by 1\xa0day</strong>' in html
     assert f"/admin/facilities/facility/{city.pk}/calendar/?day=" in html
 
 

@@ -16,9 +16,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from bookings import services
+from bookings import service_standard, services
 from bookings.actions import Action, allowed_actions, refusal
-from bookings.dashboard import OVERDUE_AFTER
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
 from bookings.models import Booking, BookingEvent, BookingLine, BookingStatus
@@ -101,6 +100,30 @@ class InvoiceFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ServiceStandardFilter(admin.SimpleListFilter):
+    """Requests waiting for a decision by their deadline (bookings.service_standard): staff
+    take the overdue ones first, then those due today."""
+
+    title = _("service standard")
+    parameter_name = "standard"
+
+    def lookups(self, request, model_admin):
+        return [
+            (service_standard.OVERDUE, _("Overdue")),
+            (service_standard.DUE_TODAY, _("Due today")),
+            (service_standard.ON_TIME, _("On time")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in (
+            service_standard.OVERDUE,
+            service_standard.DUE_TODAY,
+            service_standard.ON_TIME,
+        ):
+            return queryset.filter(service_standard.state_filter(self.value(), clock.now()))
+        return queryset
+
+
 def price_table(booking: Booking):
     """The booking's price as it was quoted and stored (bookings.BookingLine): one row per
     line and the total, in rupiah."""
@@ -157,8 +180,8 @@ class BookingEventInline(admin.TabularInline):
         return False
 
 
-# Pending requests first, the oldest on top (they have waited longest); then the rest, the
-# latest start first.
+# Pending requests first, the one due soonest on top (the service standard's deadline; among
+# any without one, the oldest); then the rest, the latest start first.
 PENDING_FIRST = Case(When(status=BookingStatus.REQUESTED, then=F("created_at")))
 
 # The admin action behind each decision a booking's page offers (bookings.actions decides
@@ -191,6 +214,7 @@ class BookingAdmin(admin.ModelAdmin):
         "end_wib",
         "status_display",
         "waiting",
+        "decide_by",
     ]
     list_filter = [
         "status",
@@ -199,13 +223,18 @@ class BookingAdmin(admin.ModelAdmin):
         "facility__community",
         "facility__approval",
         StartDateFilter,
+        ServiceStandardFilter,
         InvoiceFilter,
     ]
     list_select_related = ["facility", "user"]
     search_fields = ["reference", "user__full_name", "user__email", "purpose"]
     search_help_text = _("Reference, resident's name or email, or purpose")
     date_hierarchy = "start"
-    ordering = [PENDING_FIRST.asc(nulls_last=True), "-start"]
+    ordering = [
+        service_standard.PENDING_BY_DEADLINE.asc(nulls_last=True),
+        PENDING_FIRST.asc(nulls_last=True),
+        "-start",
+    ]
     actions = ["approve", "reject", "cancel", "mark_no_show", "export_csv"]
     fieldsets = [
         (
@@ -280,14 +309,33 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("waiting for"), ordering="created_at")
     def waiting(self, booking):
-        """How long a pending request has waited for an answer (decided ones wait no more)."""
+        """How long a pending request has waited for an answer (decided ones wait no more).
+        Whether that is too long is the service standard's to say (decide_by)."""
         if booking.status != BookingStatus.REQUESTED:
             return "—"
-        waited = clock.now() - booking.created_at
-        text = timesince(booking.created_at, clock.now(), depth=1)
-        if waited >= OVERDUE_AFTER:
-            return format_html('<strong class="hd-overdue">{}</strong>', text)
-        return text
+        return timesince(booking.created_at, clock.now(), depth=1)
+
+    @admin.display(
+        description=_("decide by"),
+        ordering=service_standard.PENDING_BY_DEADLINE.asc(nulls_last=True),
+    )
+    def decide_by(self, booking):
+        """The deadline of a pending request and the time left; overdue in red and in words."""
+        deadline = service_standard.deadline_of(booking)
+        if deadline is None:
+            return "—"
+        if deadline.overdue:
+            return format_html(
+                '{}<br><strong class="hd-overdue">{}</strong>',
+                deadline.when_text(),
+                deadline.left_text(),
+            )
+        return format_html(
+            '{}<br><span class="hd-deadline-{}">{}</span>',
+            deadline.when_text(),
+            deadline.state,
+            deadline.left_text(),
+        )
 
     @admin.display(description=_("requested at"))
     def requested_at(self, booking):

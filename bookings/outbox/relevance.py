@@ -6,7 +6,8 @@ asked by the worker right before each attempt:
 
 - a reminder, while the booking is approved and has not started;
 - an approval, while the booking is approved (its invitation would add a cancelled event);
-- a new request to the deciders, while the booking waits for a decision;
+- a new request to the deciders, while the booking waits for a decision; so too the service
+  standard's reminder to them and its warning to the supervisors that a decision is overdue;
 - the receipt of a request ("staff will decide"), also only while it waits: once it is decided,
   cancelled or expired, the mail of that change tells the resident everything and a late
   receipt would contradict it. So a request decided within seconds (while its receipt is
@@ -32,6 +33,8 @@ BOOKING_STATUS_FOR = {
     Kind.REMINDER: BookingStatus.APPROVED,
     Kind.APPROVED: BookingStatus.APPROVED,
     Kind.NEW_REQUEST: BookingStatus.REQUESTED,
+    Kind.DECISION_REMINDER: BookingStatus.REQUESTED,
+    Kind.DECISION_OVERDUE: BookingStatus.REQUESTED,
     Kind.REQUEST_RECEIVED: BookingStatus.REQUESTED,
 }
 COMMUNITY_STATUS_FOR = {

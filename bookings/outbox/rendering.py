@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from bookings import service_standard
 from bookings.channels import Attachment, Message
 from bookings.ics import booking_calendar
 from bookings.models import (
@@ -18,6 +19,7 @@ from bookings.models import (
 )
 from communities.models import Membership
 from communities.permissions import is_pemkot_staff
+from facilities.models import Facility
 from haidepok import clock
 from haidepok.links import absolute_url
 from payments.models import Invoice, InvoiceState, Payment
@@ -79,12 +81,20 @@ def _booking_context(notification: Notification) -> dict:
         "booking_url": absolute_url("booking_detail", reference=booking.reference),
         "facility_url": absolute_url("facility_detail", slug=booking.facility.slug),
     }
-    if notification.kind == Kind.NEW_REQUEST:
+    if notification.kind in (Kind.NEW_REQUEST, Kind.DECISION_REMINDER):
         # Staff decide in the admin, organizers in their workspace.
         if recipient is not None and is_pemkot_staff(recipient):
             context["decide_url"] = absolute_url("admin:bookings_booking_change", booking.pk)
         else:
             context["decide_url"] = absolute_url("manage_booking", reference=booking.reference)
+    if notification.kind in (Kind.DECISION_REMINDER, Kind.DECISION_OVERDUE):
+        # The deadline as it stands when the mail is sent (read in the recipient's language).
+        context["deadline"] = service_standard.deadline_of(booking)
+        context["working_days"] = settings.SERVICE_STANDARD_WORKING_DAYS
+    if notification.kind == Kind.DECISION_OVERDUE:
+        # Supervisors follow up in the admin, where every booking is.
+        context["booking_admin_url"] = absolute_url("admin:bookings_booking_change", booking.pk)
+        context["decided_by_city"] = booking.facility.approval == Facility.Approval.CITY
     if notification.kind == Kind.CANCELLED:
         context["cancelled_by"] = _cancelled_by(booking, event)
     context.update(_price_context(notification))
