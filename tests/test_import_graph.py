@@ -10,7 +10,16 @@ import ast
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-PACKAGES = ["haidepok", "accounts", "communities", "facilities", "bookings", "payments", "documents", "permits"]
+PACKAGES = [
+    "haidepok",
+    "accounts",
+    "communities",
+    "facilities",
+    "bookings",
+    "payments",
+    "documents",
+    "permits",
+]
 
 
 def project_modules() -> dict[str, Path]:

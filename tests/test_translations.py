@@ -11,7 +11,16 @@ from django.utils import translation
 from haidepok.translations import LOCALE_DIR, compile_catalogues, untranslated
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-APPS = ["haidepok", "accounts", "communities", "facilities", "bookings", "payments", "documents", "permits"]
+APPS = [
+    "haidepok",
+    "accounts",
+    "communities",
+    "facilities",
+    "bookings",
+    "payments",
+    "documents",
+    "permits",
+]
 
 
 def test_the_indonesian_catalogue_is_complete():
