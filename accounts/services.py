@@ -12,6 +12,7 @@ from accounts.models import ApiToken
 from bookings import notifications
 from bookings.services import bookings_release_for_departing_resident
 from communities.services import communities_left_without_organizer
+from documents.services import documents_delete_of_resident
 from haidepok import clock
 
 
@@ -94,6 +95,8 @@ def account_delete(*, user) -> None:
         if orphaned:
             raise AccountError("last_organizer", last_organizer_refusal(orphaned))
         bookings_release_for_departing_resident(user=user)
+        # Their bookings' supporting documents are personal data: rows now, files on commit.
+        documents_delete_of_resident(user=user)
         # After the release: the cancellation mails it wrote to them are withdrawn too.
         addresses = EmailAddress.objects.filter(user=user).values_list("email", flat=True)
         notifications.forget_person(user, addresses=list(addresses))

@@ -17,6 +17,9 @@ from bookings.forms import BookingRequestForm, CancelForm
 from bookings.ics import booking_calendar
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.references import normalise_reference
+from documents import services as document_services
+from documents.forms import RequestDocumentsForm
+from documents.services import DocumentsRefused
 from facilities.models import Facility, OpeningHours
 from facilities.selectors import facility_addons, published_facilities, tariff_classes
 from haidepok import clock
@@ -103,13 +106,22 @@ def booking_new(request, slug):
                 # First step: check every rule, write nothing, show the summary and its price.
                 rules.check_request(**request_fields, now=clock.now())
                 return _summary(request, context, _quote(request_fields))
-            booking = services.booking_request(
+            # "Send": the documents come with it, checked before anything is booked.
+            documents = _documents_form(request, facility, form.tariff_class)
+            booking = document_services.booking_request_with_documents(
                 **request_fields,
+                documents=documents.uploads(),
                 purpose=form.cleaned_data["purpose"],
                 organisation=form.cleaned_data["organisation"],
                 contact_phone=form.cleaned_data["phone"],
                 expected_total=form.expected_total,
             )
+        except DocumentsRefused as refusal:
+            # The check page again, each refusal next to its file input; nothing is booked.
+            quote = _quote(request_fields)
+            documents = _documents_form(request, facility, quote.tariff_class, files=False)
+            documents.show_refusal(refusal)
+            return _summary(request, context, quote, documents=documents)
         except BookingError as error:
             if error.codes == ["price_changed"]:
                 # Everything else holds: show the new price to check again; nothing is booked.
@@ -130,7 +142,20 @@ def _quote(request_fields: dict) -> pricing.Quote:
     )
 
 
-def _summary(request, context: dict, quote: pricing.Quote, price_changed=None):
+def _documents_form(
+    request, facility: Facility, tariff_class: str, *, files: bool = True
+) -> RequestDocumentsForm:
+    """The file inputs of the documents a request of `tariff_class` needs (with the files
+    sent, when `files`)."""
+    requirements = document_services.required_documents(
+        facility=facility, tariff_class=tariff_class
+    )
+    return RequestDocumentsForm(files=request.FILES if files else None, requirements=requirements)
+
+
+def _summary(request, context: dict, quote: pricing.Quote, price_changed=None, documents=None):
+    if documents is None:
+        documents = _documents_form(request, context["facility"], quote.tariff_class, files=False)
     return render(
         request,
         "bookings/booking_summary.html",
@@ -139,6 +164,7 @@ def _summary(request, context: dict, quote: pricing.Quote, price_changed=None):
             "quote": quote,
             "price_changed": price_changed,
             "payment_due_hours": settings.PAYMENT_DUE_HOURS,
+            "documents": documents,
         },
     )
 

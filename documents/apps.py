@@ -9,3 +9,8 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Supporting documents")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from documents import signals
+
+        signals.connect()
