@@ -96,14 +96,14 @@ HOLIDAY_LANGUAGES = {"id": "id", "en": "en_US"}
 
 
 @lru_cache(maxsize=32)
-def _indonesian_holidays(year: int, language: str) -> holidays.HolidayBase:
+def indonesian_holidays(year: int, language: str) -> holidays.HolidayBase:
     return holidays.country_holidays("ID", years=year, language=language)
 
 
 def public_holiday(day: dt.date) -> str | None:
     """The name of the Indonesian national holiday on `day`, if any, in the active language."""
     language = HOLIDAY_LANGUAGES.get(translation.get_language() or "id", "id")
-    return _indonesian_holidays(day.year, language).get(day)
+    return indonesian_holidays(day.year, language).get(day)
 
 
 @dataclass(frozen=True)

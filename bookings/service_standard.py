@@ -27,7 +27,7 @@ from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingStatus
-from bookings.rules import _indonesian_holidays
+from bookings.rules import indonesian_holidays
 from facilities.models import Closure
 from haidepok import clock
 
@@ -41,7 +41,7 @@ LOAD_AHEAD_DAYS = 31
 
 def is_public_holiday(day: dt.date) -> bool:
     """Whether `day` is an Indonesian national holiday (its name does not matter here)."""
-    return day in _indonesian_holidays(day.year, "id")
+    return day in indonesian_holidays(day.year, "id")
 
 
 def _merged(spans: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[list[dt.datetime]]:

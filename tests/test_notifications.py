@@ -751,6 +751,7 @@ def test_beat_runs_the_sweep_every_minute_reminders_and_the_bookings_sweep():
         "bookings.tasks.send_reminders",
         "bookings.tasks.sweep_bookings",
         "payments.tasks.release_overdue_invoices",
+        "bookings.tasks.escalate_decisions",
     }
     assert jobs["bookings.tasks.resend_pending_notifications"] == 60.0
     # As a worker starts: the apps' tasks modules imported (autodiscovery), each beat job is

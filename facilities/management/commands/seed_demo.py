@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from bookings.models import Booking, BookingEvent
+from bookings.service_standard import decision_due_at
 from communities.models import Community, Membership
 from facilities.management.demo_retribusi import seed_retribusi
 from facilities.models import Facility, OpeningHours
@@ -470,6 +471,7 @@ class Command(BaseCommand):
                 decided_by=staff if decided else None,
                 decision_reason=EVENT_PATHS[status][-1][2] if decided else "",
                 decided_at=clock.now() if decided else None,
+                decision_due_at=None if decided else decision_due_at(clock.now(), start),
             )
             BookingEvent.objects.bulk_create(
                 BookingEvent(
