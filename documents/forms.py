@@ -46,6 +46,11 @@ class RequestDocumentsForm(forms.Form):
     def show_refusal(self, refusal) -> None:
         """DocumentsRefused's messages next to their inputs (the rest above them)."""
         by_id = {requirement.pk: requirement for requirement in self.requirements}
+        # The form is shown again without its files (a browser never keeps them): its errors
+        # are the service's, added to an unbound form.
+        if not hasattr(self, "cleaned_data"):
+            self.errors  # noqa: B018 (starts the form's empty error list)
+            self.cleaned_data = {}
         for requirement_id, message in refusal.errors.items():
             requirement = by_id.get(requirement_id)
             self.add_error(document_field_name(requirement) if requirement else None, message)

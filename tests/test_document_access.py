@@ -1,0 +1,136 @@
+"""Who may download a booking's documents: the resident who made it, the facility's deciders
+and managers, and staff the admin lets view bookings. Everyone else gets a 404, the same as
+for an id that does not exist (anonymous visitors too: no login redirect that would say the
+document exists)."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import storages
+
+from documents.access import can_download
+from tests.documents_support import pdf_upload, requirement
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    fast_password_hashing,  # noqa: F401 (a fixture)
+    open_facility,
+    organizer_of,
+    staff_with_permissions,
+)
+from tests.test_documents import send
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
+
+
+@pytest.fixture(params=["community", "city"])
+def document(request):
+    """A document of a request at a facility whose organizers decide (community) or only
+    manage its bookings (city)."""
+    facility = open_facility(approval=request.param)
+    letter = requirement(facility)
+    booking = send(facility, {letter.pk: pdf_upload("Surat RW 05.pdf")})
+    return booking.documents.get()
+
+
+def url(document) -> str:
+    return f"/dokumen/{document.public_id}/"
+
+
+CAST = {
+    "owner": (lambda document: document.booking.user, 200),
+    "another resident": (lambda document: UserFactory(), 404),
+    "organizer of the facility": (lambda document: organizer_of(document.booking.facility), 200),
+    "organizer of another community": (lambda document: MembershipFactory().user, 404),
+    "pemkot staff": (lambda document: UserFactory(is_staff=True), 200),
+    "staff allowed to view bookings": (
+        lambda document: staff_with_permissions("bookings.view_booking"),
+        200,
+    ),
+    "staff without booking permissions": (
+        lambda document: UserFactory(is_staff=True, pemkot_staff=False),
+        404,
+    ),
+    "staff allowed other things only": (
+        lambda document: staff_with_permissions("facilities.change_facility"),
+        404,
+    ),
+    "superuser": (
+        lambda document: UserFactory(is_staff=True, is_superuser=True, pemkot_staff=False),
+        200,
+    ),
+    "inactive owner": (None, 404),
+}
+
+
+@pytest.mark.parametrize("who", CAST, ids=list(CAST))
+def test_the_download_matrix(client, document, who):
+    make, expected = CAST[who]
+    if who == "inactive owner":
+        user = document.booking.user
+        user.is_active = False
+        user.save()
+    else:
+        user = make(document)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    response = client.get(url(document))
+
+    assert response.status_code == expected
+    if who != "inactive owner":  # signed out by the backend: never reaches the rule
+        assert can_download(user, document.booking) is (expected == 200)
+    if expected == 200:
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert 'filename="Surat RW 05.pdf"' in response["Content-Disposition"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_anonymous_visitors_get_a_404_not_a_login_page(client, document):
+    response = client.get(url(document))
+
+    assert response.status_code == 404
+    assert "Location" not in response
+
+
+def test_an_unknown_id_is_the_same_404_for_everyone(client, document):
+    client.force_login(document.booking.user)
+
+    assert client.get(f"/dokumen/{uuid.uuid4()}/").status_code == 404
+    assert client.get("/dokumen/not-a-uuid/").status_code == 404
+    assert client.get(f"/dokumen/{document.pk}/").status_code == 404  # the row's id is no key
+
+
+def test_the_file_is_never_under_the_media_url_or_root(client, document):
+    client.force_login(document.booking.user)
+    media = Path(settings.MEDIA_ROOT).resolve()
+    private = Path(storages["private"].path(document.file_name)).resolve()
+
+    assert media not in private.parents
+    assert client.get(settings.MEDIA_URL + document.file_name).status_code == 404
+    page = client.get(f"/booking-saya/{document.booking.reference}/").content.decode()
+    assert document.file_name not in page
+    assert f"/dokumen/{document.public_id}/" in page
+
+
+def test_a_missing_file_is_a_404_not_a_500(client, document):
+    storages["private"].delete(document.file_name)
+    client.force_login(document.booking.user)
+
+    assert client.get(url(document)).status_code == 404
+
+
+def test_the_download_takes_a_bounded_number_of_queries(
+    client, document, django_assert_max_num_queries
+):
+    organizer = organizer_of(document.booking.facility)
+    client.force_login(organizer)
+
+    # Session, user, the document with its booking and facility, then the permissions and
+    # the membership.
+    with django_assert_max_num_queries(8):
+        assert client.get(url(document)).status_code == 200
