@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler
 from bookings.api.parsers import TOO_DEEP
 from bookings.api.serializers import QuoteSerializer
 from bookings.errors import BookingError
+from documents.forms import FIELD_PREFIX
 
 # A refused booking is a 400, except where another status says more.
 BOOKING_ERROR_STATUS = {
@@ -38,6 +39,21 @@ def price_changed_response(error: BookingError, price) -> Response:
     body = error_body(error.code, error.message, error.by_field())
     body["quote"] = QuoteSerializer(price).data
     return Response(body, status=BOOKING_ERROR_STATUS[error.code])
+
+
+def documents_refused_response(refusal) -> Response:
+    """documents_refused: each missing or refused document at its file's name (document_<id>;
+    "__all__" for a file that is not one of the request's documents). Nothing was booked."""
+    fields = {
+        (f"{FIELD_PREFIX}{requirement_id}" if requirement_id is not None else "__all__"): [
+            str(message)
+        ]
+        for requirement_id, message in refusal.errors.items()
+    }
+    return Response(
+        error_body("documents_refused", refusal.message, fields),
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 def api_exception_handler(exc, context):

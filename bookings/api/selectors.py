@@ -6,6 +6,7 @@ from django.http import Http404
 from bookings.models import Booking, BookingEvent, BookingLine
 from bookings.permissions import can_manage_bookings_of
 from bookings.references import normalise_reference
+from documents.models import BookingDocument
 from facilities.models import Facility, OpeningHours
 from facilities.selectors import (
     bookable_facility_name,
@@ -20,11 +21,13 @@ from payments.models import Payment
 
 def facility_with_details(slug: str) -> Facility:
     """A bookable facility with its opening hours, its tariffs in force today or later by
-    class (`tariff_groups`), the add-ons it lends (`offered_addons`) and its "from" price,
-    or 404 (drafts and unverified communities stay private). Six queries."""
+    class (`tariff_groups`), the add-ons it lends (`offered_addons`), the documents a
+    request needs and its "from" price, or 404 (drafts and unverified communities stay
+    private). Seven queries."""
     today = clock.local_now().date()
     facilities = with_lowest_price(published_facilities(), today).prefetch_related(
-        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens"))
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
+        "document_requirements",
     )
     try:
         facility = facilities.get(slug=slug)
@@ -57,11 +60,12 @@ def bookable_facility(slug: str) -> Facility:
 
 
 def _bookings_with_history() -> QuerySet[Booking]:
-    """Bookings with what their answer shows: events, price lines, the invoice and the
-    payment that settled it (three queries after the bookings' own, however many)."""
+    """Bookings with what their answer shows: events, price lines, documents, the invoice
+    and the payment that settled it (four queries after the bookings' own, however many)."""
     return Booking.objects.select_related("facility", "invoice").prefetch_related(
         Prefetch("events", queryset=BookingEvent.objects.order_by("created_at", "id")),
         Prefetch("lines", queryset=BookingLine.objects.order_by("id")),
+        Prefetch("documents", queryset=BookingDocument.objects.order_by("pk")),
         Prefetch(
             "invoice__payments",
             queryset=Payment.objects.filter(needs_refund=False),

@@ -6,6 +6,7 @@ allowed is decided by bookings.services, never here.
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,6 +15,8 @@ from rest_framework import serializers
 from bookings.availability import MAX_DAYS
 from bookings.models import Booking, BookingLine, BookingStatus
 from bookings.pricing import MAX_ADDON_QUANTITY, MAX_ID
+from documents.forms import document_field_name
+from documents.validation import JPEG, PDF, PNG
 from facilities.models import Facility, TariffClass, TariffUnit
 from haidepok import clock
 from haidepok.depok import Kecamatan
@@ -176,6 +179,32 @@ class AddOnSerializer(serializers.Serializer):
     )
 
 
+class RequiredDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    # Text, not the classes' enum again (the schema would name it twice).
+    tariff_classes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_(
+            "The classes of request that need it (sosial, komersial, gratis); empty: every "
+            "request."
+        ),
+    )
+    field = serializers.CharField(
+        help_text=_("The name of its file in a multipart booking request: document_<id>.")
+    )
+
+    def to_representation(self, requirement):
+        return {
+            "id": requirement.pk,
+            "name": requirement.name,
+            "description": requirement.description,
+            "tariff_classes": list(requirement.tariff_classes),
+            "field": document_field_name(requirement),
+        }
+
+
 class FacilityFilterSerializer(ApiSerializer):
     q = text(100, required=False, allow_blank=True, help_text=_("Words in the name or address."))
     kecamatan = serializers.ChoiceField(choices=Kecamatan.choices, required=False)
@@ -268,6 +297,14 @@ class FacilityDetailSerializer(FacilitySerializer):
     addons = AddOnSerializer(
         many=True, source="offered_addons", help_text=_("What can be borrowed with a booking.")
     )
+    required_documents = RequiredDocumentSerializer(
+        many=True,
+        source="document_requirements.all",
+        help_text=_(
+            "The documents a booking request must come with (those of its tariff class and "
+            "those asked of every request): PDF, JPEG or PNG files in a multipart request."
+        ),
+    )
 
     class Meta(FacilitySerializer.Meta):
         fields = [
@@ -282,6 +319,7 @@ class FacilityDetailSerializer(FacilitySerializer):
             "tariffs",
             "tariff_classes",
             "addons",
+            "required_documents",
         ]
 
     @extend_schema_field(TariffSerializer(many=True))
@@ -555,6 +593,17 @@ class BookingRequestSerializer(ApiSerializer):
         return facility
 
 
+class BookingMultipartRequestSerializer(BookingRequestSerializer):
+    """The multipart/form-data form of a booking request (for the schema): the same fields
+    as text, the add-ons as JSON text, and a file part `document_<id>` per document the
+    facility asks (its required_documents[].field)."""
+
+    addons = serializers.CharField(
+        required=False,
+        help_text=_('The add-ons as JSON text: [{"addon": 3, "quantity": 2}].'),
+    )
+
+
 class CancelSerializer(ApiSerializer):
     reason = text(1000, required=False, allow_blank=True, default="")
 
@@ -565,6 +614,41 @@ class BookingEventSerializer(serializers.Serializer):
     to_status_label = serializers.CharField(source="get_to_status_display")
     reason = serializers.CharField()
     at = WibDateTimeField(source="created_at")
+
+
+class BookingDocumentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text=_("The document's public id."))
+    name = serializers.CharField(help_text=_("The document asked for, e.g. Surat permohonan."))
+    file_name = serializers.CharField(help_text=_("The name of the file as it was sent."))
+    content_type = serializers.ChoiceField(
+        choices=[(PDF, "PDF"), (JPEG, "JPEG"), (PNG, "PNG")],
+        help_text=_("What the file was found to be, from its content."),
+    )
+    size = serializers.IntegerField(help_text=_("Bytes."))
+    pages = serializers.IntegerField(allow_null=True, help_text=_("A PDF's pages; null else."))
+    uploaded_at = WibDateTimeField()
+    download_url = serializers.CharField(
+        help_text=_(
+            "Where the resident, the facility's deciders and staff download it (signed in on "
+            "the site); a 404 for anyone else."
+        )
+    )
+
+    def to_representation(self, document):
+        return booking_document_data(document)
+
+
+def booking_document_data(document) -> dict:
+    return {
+        "id": str(document.public_id),
+        "name": document.name,
+        "file_name": document.original_name,
+        "content_type": document.content_type,
+        "size": document.size,
+        "pages": document.pages,
+        "uploaded_at": clock.to_local(document.uploaded_at).isoformat(),
+        "download_url": reverse("document_download", args=[document.public_id]),
+    }
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -587,6 +671,9 @@ class BookingSerializer(serializers.ModelSerializer):
     currency = serializers.SerializerMethodField()
     invoice = InvoiceSerializer(
         allow_null=True, help_text=_("Issued when a booking with a price is approved.")
+    )
+    documents = BookingDocumentSerializer(
+        many=True, source="documents.all", help_text=_("The supporting documents sent.")
     )
 
     class Meta:
@@ -613,6 +700,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "price_total",
             "currency",
             "invoice",
+            "documents",
         ]
         read_only_fields = fields
 
@@ -657,6 +745,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "price_total": booking.price_total,
             "currency": CURRENCY,
             "invoice": _invoice_data(booking),
+            "documents": [booking_document_data(document) for document in booking.documents.all()],
         }
 
 

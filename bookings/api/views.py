@@ -10,17 +10,20 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import pricing, services
-from bookings.api import selectors
-from bookings.api.exceptions import price_changed_response
+from bookings.api import multipart, selectors
+from bookings.api.exceptions import documents_refused_response, price_changed_response
+from bookings.api.parsers import JSONParser
 from bookings.api.serializers import (
     AvailabilityQuerySerializer,
     AvailabilitySerializer,
+    BookingMultipartRequestSerializer,
     BookingRequestSerializer,
     BookingSerializer,
     CancelSerializer,
@@ -35,6 +38,8 @@ from bookings.api.serializers import (
 from bookings.availability import facility_availability
 from bookings.errors import BookingError
 from bookings.selectors import free_on
+from documents import services as document_services
+from documents.services import DocumentsRefused
 from facilities.pages import facility_scope
 from facilities.selectors import search_facilities
 from haidepok import clock, page_cache
@@ -163,6 +168,8 @@ class FacilityQuote(APIView):
 class BookingListCreate(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = BookingSerializer
+    # JSON, or multipart with the documents (bookings/api/multipart.py).
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         return selectors.bookings_of(self.request.user)
@@ -173,7 +180,10 @@ class BookingListCreate(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=BookingRequestSerializer,
+        request={
+            "application/json": BookingRequestSerializer,
+            "multipart/form-data": BookingMultipartRequestSerializer,
+        },
         responses={
             201: BookingSerializer,
             **ERRORS,
@@ -191,8 +201,18 @@ class BookingListCreate(generics.ListAPIView):
         """Request a booking, priced in its `tariff_class` with its `addons` (the price is
         stored with it, as a quote answers it). It is approved at once where the facility
         approves automatically; otherwise it waits for a decision (status `requested`). An
-        approved booking with a price has an invoice to pay by its `due_at`."""
-        form = BookingRequestSerializer(data=request.data)
+        approved booking with a price has an invoice to pay by its `due_at`.
+
+        Where the facility asks for documents (its `required_documents`), send the request
+        as multipart/form-data: the same fields as text, `addons` as JSON text, and each
+        document as a file named after its `field` (`document_<id>`): a PDF, JPEG or PNG,
+        checked by its content. A missing or refused document is a 400
+        `documents_refused` naming it, and nothing is booked."""
+        if multipart.is_multipart(request):
+            body, documents = multipart.booking_request_parts(request)
+        else:
+            body, documents = request.data, {}
+        form = BookingRequestSerializer(data=body)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         request_price = {
@@ -203,8 +223,9 @@ class BookingListCreate(generics.ListAPIView):
             "addons": data.get("addons", {}),
         }
         try:
-            booking = services.booking_request(
+            booking = document_services.booking_request_with_documents(
                 **request_price,
+                documents=documents,
                 user=request.user,
                 purpose=data["purpose"],
                 attendees=data["attendees"],
@@ -212,6 +233,8 @@ class BookingListCreate(generics.ListAPIView):
                 contact_phone=data["phone"],
                 expected_total=data.get("expected_total"),
             )
+        except DocumentsRefused as refusal:
+            return documents_refused_response(refusal)
         except BookingError as error:
             if error.code != "price_changed":
                 raise
