@@ -134,3 +134,56 @@ def test_the_download_takes_a_bounded_number_of_queries(
     # the membership.
     with django_assert_max_num_queries(8):
         assert client.get(url(document)).status_code == 200
+
+
+# --- The admin ------------------------------------------------------------------------------
+
+
+def test_staff_see_a_document_in_the_admin_read_only_with_the_download_link(client, document):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, pemkot_staff=False))
+    base = "/admin/documents/bookingdocument/"
+
+    listing = client.get(base)
+    page = client.get(f"{base}{document.pk}/change/").content.decode()
+
+    assert listing.status_code == 200
+    assert f"/dokumen/{document.public_id}/" in page
+    assert document.file_name not in page
+    assert client.get(f"{base}add/").status_code == 403
+
+
+def test_the_booking_inline_lists_documents_with_their_links(rf, document):
+    from django.contrib import admin
+
+    from bookings.models import Booking
+    from documents.admin import BookingDocumentInline
+
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True, pemkot_staff=False)
+    inline = BookingDocumentInline(Booking, admin.site)
+
+    assert list(inline.get_queryset(request)) == [document]
+    assert not inline.has_add_permission(request, document.booking)
+    assert not inline.has_change_permission(request, document.booking)
+    assert f"/dokumen/{document.public_id}/" in inline.download(document)
+
+
+def test_staff_keep_requirements_in_the_admin(client, document):
+    facility = document.booking.facility
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, pemkot_staff=False))
+
+    response = client.post(
+        "/admin/documents/documentrequirement/add/",
+        {
+            "facility": facility.pk,
+            "name": "Fotokopi KTP",
+            "description": "",
+            "tariff_classes": ["komersial", "sosial"],
+            "position": "2",
+        },
+    )
+
+    assert response.status_code == 302
+    added = facility.document_requirements.get(name="Fotokopi KTP")
+    assert sorted(added.tariff_classes) == ["komersial", "sosial"]
+    assert client.get("/admin/documents/documentrequirement/").status_code == 200
