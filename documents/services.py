@@ -2,9 +2,9 @@
 or replacing one while the request waits, and forgetting them with a resident.
 
 Every file is checked (documents/validation.py) before anything is written. Files are written
-to storages["private"] inside the transaction that writes their rows; if that transaction
-fails, the files written for it are removed again, and a deleted row's file goes once the
-deletion commits (documents/signals.py).
+to storages["private"] just before the transaction that writes their rows; if anything fails
+from there, the files written for it are removed again, and a deleted row's file goes once
+the deletion commits (documents/signals.py).
 """
 
 import secrets
@@ -63,25 +63,40 @@ def check_documents(
 ) -> dict[int, CheckedDocument]:
     """Every upload checked, and every requirement met; DocumentsRefused (naming each missing
     or refused document) otherwise."""
-    by_id = {requirement.pk: requirement for requirement in requirements}
-    errors: dict[int | None, str] = {}
+    errors = _coverage_errors(requirements, uploads.keys())
+    asked = {requirement.pk for requirement in requirements}
     checked: dict[int, CheckedDocument] = {}
     for requirement_id, upload in uploads.items():
-        if requirement_id not in by_id:
-            errors[None] = not_asked_message()
-            continue
+        if requirement_id not in asked:
+            continue  # refused as not asked, unread
         try:
             checked[requirement_id] = check_document(upload)
         except ValidationError as error:
             errors[requirement_id] = error.messages[0]
-    for requirement in requirements:
-        if requirement.pk not in uploads:
-            errors[requirement.pk] = missing_message(requirement)
+    _refuse_if_any(requirements, errors)
+    return checked
+
+
+def _coverage_errors(
+    requirements: list[DocumentRequirement], sent: Iterable[int]
+) -> dict[int | None, str]:
+    """What is missing, and whether anything was sent that is not asked."""
+    sent = set(sent)
+    errors: dict[int | None, str] = {
+        requirement.pk: missing_message(requirement)
+        for requirement in requirements
+        if requirement.pk not in sent
+    }
+    if sent - {requirement.pk for requirement in requirements}:
+        errors[None] = not_asked_message()
+    return errors
+
+
+def _refuse_if_any(requirements: list[DocumentRequirement], errors: dict) -> None:
     if errors:
         # In the requirements' order, as the page shows them.
-        order = [*by_id, None]
+        order = [*(requirement.pk for requirement in requirements), None]
         raise DocumentsRefused({key: errors[key] for key in order if key in errors})
-    return checked
 
 
 def booking_request_with_documents(*, documents: Mapping[int, object], **request_fields) -> Booking:
@@ -90,31 +105,35 @@ def booking_request_with_documents(*, documents: Mapping[int, object], **request
     is checked first: a missing or refused one raises DocumentsRefused and nothing is written;
     a rule the request breaks raises BookingError, as booking_request does."""
     facility = request_fields["facility"]
+    requested_class = request_fields.get("tariff_class") or ""
     requirements = list(facility.document_requirements.all())
     wanted = required_documents(
-        facility=facility,
-        tariff_class=request_fields.get("tariff_class", ""),
-        requirements=requirements,
+        facility=facility, tariff_class=requested_class, requirements=requirements
     )
     checked = check_documents(wanted, documents)
     with _removing_files_on_failure() as written:
+        # The files first, outside the transaction: its locks (the resident, the add-ons)
+        # are not held while a storage (S3, say) takes its time.
+        file_names = {
+            requirement_id: _write(document, written)
+            for requirement_id, document in checked.items()
+        }
         with transaction.atomic():
             booking = booking_services.booking_request(**request_fields)
             # The class the booking was priced in decides (a facility without tariffs that
             # day prices in none): its requirements are those the files must meet.
-            if booking.tariff_class != (request_fields.get("tariff_class") or ""):
+            if booking.tariff_class != requested_class:
                 wanted = required_documents(
                     facility=facility, tariff_class=booking.tariff_class, requirements=requirements
                 )
-                checked = check_documents(wanted, documents)
-            by_id = {requirement.pk: requirement for requirement in wanted}
-            for requirement_id, document in checked.items():
-                _store(
+                _refuse_if_any(wanted, _coverage_errors(wanted, file_names))
+            for requirement in wanted:
+                _record(
                     booking=booking,
-                    requirement=by_id[requirement_id],
-                    document=document,
+                    requirement=requirement,
+                    document=checked[requirement.pk],
+                    file_name=file_names[requirement.pk],
                     actor=request_fields["user"],
-                    written=written,
                 )
     return booking
 
@@ -135,6 +154,7 @@ def document_attach(*, booking: Booking, requirement_id: int, upload, actor) -> 
     except ValidationError as error:
         raise DocumentsRefused({requirement.pk: error.messages[0]}) from None
     with _removing_files_on_failure() as written:
+        file_name = _write(document, written)  # before the lock, as for a request
         with transaction.atomic():
             # A decision takes the same lock: a document arrives before it or not at all.
             status = (
@@ -149,12 +169,12 @@ def document_attach(*, booking: Booking, requirement_id: int, upload, actor) -> 
                 )
             # The old file goes when this commits (documents/signals.py).
             BookingDocument.objects.filter(booking=booking, requirement=requirement).delete()
-            stored = _store(
+            stored = _record(
                 booking=booking,
                 requirement=requirement,
                 document=document,
+                file_name=file_name,
                 actor=actor,
-                written=written,
             )
     return stored
 
@@ -172,13 +192,22 @@ def documents_delete_of_booking(*, booking: Booking) -> int:
     return deleted
 
 
-def _store(
-    *, booking: Booking, requirement: DocumentRequirement, document: CheckedDocument, actor, written
-) -> BookingDocument:
+def _write(document: CheckedDocument, written: list[str]) -> str:
     # A name of ours: nothing the resident chose reaches the disk.
     name = f"documents/{secrets.token_hex(16)}.{document.extension}"
     file_name = storages["private"].save(name, ContentFile(document.content))
     written.append(file_name)
+    return file_name
+
+
+def _record(
+    *,
+    booking: Booking,
+    requirement: DocumentRequirement,
+    document: CheckedDocument,
+    file_name,
+    actor,
+) -> BookingDocument:
     return BookingDocument.objects.create(
         booking=booking,
         requirement=requirement,
