@@ -17,6 +17,12 @@ class RequirementAdminForm(RequirementForm):
         fields = ["facility", *RequirementForm.Meta.fields]
 
 
+def _may_edit_facilities(request) -> bool:
+    # The workspace lets whoever may edit a facility keep its requirements
+    # (documents.requirements): the admin lets the same people do the same.
+    return request.user.has_perm("facilities.change_facility")
+
+
 @admin.register(DocumentRequirement)
 class DocumentRequirementAdmin(admin.ModelAdmin):
     form = RequirementAdminForm
@@ -25,6 +31,18 @@ class DocumentRequirementAdmin(admin.ModelAdmin):
     search_fields = ["name", "facility__name"]
     autocomplete_fields = ["facility"]
     ordering = ["facility__name", "position", "pk"]
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _may_edit_facilities(request)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or _may_edit_facilities(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or _may_edit_facilities(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) or _may_edit_facilities(request)
 
     @admin.display(description=_("tariff classes"))
     def classes(self, requirement):
@@ -40,7 +58,17 @@ def download_link(document: BookingDocument) -> str:
 
 
 class _ReadOnlyDocument:
-    """Documents come from residents only: staff see and download them, change nothing."""
+    """Documents come from residents only: staff see and download them, change nothing.
+    Who may view bookings in the admin may see their documents, as documents.access lets
+    them download them."""
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return (
+            super().has_view_permission(request, obj)
+            or user.has_perm("bookings.view_booking")
+            or user.has_perm("bookings.change_booking")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -187,3 +187,26 @@ def test_staff_keep_requirements_in_the_admin(client, document):
     added = facility.document_requirements.get(name="Fotokopi KTP")
     assert sorted(added.tariff_classes) == ["komersial", "sosial"]
     assert client.get("/admin/documents/documentrequirement/").status_code == 200
+
+
+def test_the_admin_shows_documents_to_who_may_view_bookings_and_no_one_else(client, document):
+    page = f"/admin/documents/bookingdocument/{document.pk}/change/"
+
+    client.force_login(UserFactory(is_staff=True))  # Pemkot staff
+    assert client.get(page).status_code == 200
+    client.force_login(staff_with_permissions("facilities.change_facility"))
+    assert client.get(page).status_code == 403
+
+
+def test_the_admin_lets_facility_editors_keep_requirements_as_the_workspace_does(client, document):
+    facility = document.booking.facility
+    client.force_login(staff_with_permissions("facilities.change_facility"))
+
+    response = client.post(
+        "/admin/documents/documentrequirement/add/",
+        {"facility": facility.pk, "name": "Denah", "description": "", "position": "3"},
+    )
+
+    assert response.status_code == 302
+    client.force_login(UserFactory(is_staff=True))  # Pemkot staff may not edit facilities
+    assert client.get("/admin/documents/documentrequirement/add/").status_code == 403
