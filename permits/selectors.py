@@ -1,0 +1,55 @@
+"""What a permit is: whether a booking has a letter, who may download it, and what its public
+verification says."""
+
+import datetime as dt
+from enum import StrEnum
+
+from bookings.models import Booking, BookingStatus
+from bookings.permissions import can_manage_bookings_of
+from communities.permissions import has_admin_permission
+
+S = BookingStatus
+
+# A letter exists while the booking is, or was, a permit that held: approved, then completed.
+# A cancelled, rejected or no-show booking has none to download (its old copy verifies as such).
+LETTER_STATUSES = (S.APPROVED, S.COMPLETED)
+
+
+class PermitState(StrEnum):
+    VALID = "valid"  # approved and not yet ended
+    EXPIRED = "expired"  # its time has passed (completed, or approved and past its end)
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    NO_SHOW = "no_show"
+    REQUEST_EXPIRED = "request_expired"  # never decided: never a permit
+    NOT_YET = "not_yet"  # still waiting for a decision: not (yet) a permit
+
+
+def has_letter(booking: Booking) -> bool:
+    return booking.status in LETTER_STATUSES
+
+
+def can_download_letter(user, booking: Booking) -> bool:
+    """The resident it belongs to, who manages the facility's bookings (its organizers, Pemkot
+    staff), and staff who may view bookings in the admin."""
+    if not user.is_authenticated:
+        return False
+    return (
+        booking.user_id == user.pk
+        or can_manage_bookings_of(user, booking.facility)
+        or has_admin_permission(user, "bookings.view_booking")
+    )
+
+
+def permit_state(booking: Booking, now: dt.datetime) -> PermitState:
+    status = booking.status
+    if status == S.APPROVED:
+        return PermitState.VALID if now < booking.end else PermitState.EXPIRED
+    return {
+        S.COMPLETED: PermitState.EXPIRED,
+        S.CANCELLED: PermitState.CANCELLED,
+        S.REJECTED: PermitState.REJECTED,
+        S.NO_SHOW: PermitState.NO_SHOW,
+        S.EXPIRED: PermitState.REQUEST_EXPIRED,
+        S.REQUESTED: PermitState.NOT_YET,
+    }[status]
