@@ -187,8 +187,7 @@ class RequiredDocumentSerializer(serializers.Serializer):
     tariff_classes = serializers.ListField(
         child=serializers.CharField(),
         help_text=_(
-            "The classes of request that need it (sosial, komersial, gratis); empty: every "
-            "request."
+            "The classes of request that need it (sosial, komersial, gratis); empty: every request."
         ),
     )
     field = serializers.CharField(
