@@ -16,6 +16,7 @@ from PIL import Image
 from accounts.services import api_token_create
 from bookings import services
 from bookings.models import KeptConflict
+from documents.models import BookingDocument, DocumentRequirement
 from facilities.models import FacilityPhoto
 from facilities.services import photo_add
 from haidepok import clock
@@ -59,6 +60,18 @@ def world(admin_user):
         facility=booking.facility, upload=png_upload(), alt_text="Tampak depan", actor=admin_user
     )
     api_token_create(user=booking.user, name="Kalender")
+    # Documents: a facility's requirement and a document sent for it (a row is enough).
+    letter = DocumentRequirement.objects.create(facility=booking.facility, name="Surat permohonan")
+    BookingDocument.objects.create(
+        booking=booking,
+        requirement=letter,
+        name=letter.name,
+        file_name="documents/contoh.pdf",
+        original_name="surat.pdf",
+        content_type="application/pdf",
+        size=1024,
+        pages=1,
+    )
     KeptConflict.objects.create(booking=booking, rules="too_long", decided_by=admin_user)
     Group.objects.get_or_create(name="Pemkot staff")
     UserFactory()

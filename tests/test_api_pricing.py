@@ -680,7 +680,7 @@ def test_the_list_with_prices_and_invoices_takes_a_fixed_number_of_queries(
     api.get(BOOKINGS)  # the token's first use is recorded once
 
     # The token, the count, the page (with the invoices), events, lines, payments.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = api.get(BOOKINGS)
 
     results = response.json()["results"]
@@ -754,7 +754,7 @@ def test_the_detail_takes_a_fixed_number_of_queries(
         AddOnFactory(community=facility.community, offered_at=[facility])
 
     # The facility, photos, today's paying tariffs, hours, current tariffs, add-ons.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = APIClient().get(f"/api/v1/facilities/{facility.slug}/")
 
     assert len(response.json()["tariffs"]) == 3 + tariffs

@@ -324,8 +324,9 @@ def test_the_payment_pages_use_a_fixed_number_of_queries(
 ):
     detail = f"/booking-saya/{booking.reference}/"
     # The session and its user; the booking with its facility and invoice, events, lines and
-    # the settling payment; the payable check; the cancel check.
-    with django_assert_max_num_queries(8):
+    # the settling payment; the payable check; the cancel check; its documents and the ones
+    # its facility asks for.
+    with django_assert_max_num_queries(10):
         client.get(detail)
     # The session, its user, the booking, its invoice, whether it is payable.
     with django_assert_max_num_queries(5):
@@ -339,7 +340,7 @@ def test_the_payment_pages_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):  # the session, its user, the charge
         client.get(simulator_url(charge))
     client.post(simulator_url(charge))
-    with django_assert_max_num_queries(8):  # paid: the same page with the receipt
+    with django_assert_max_num_queries(10):  # paid: the same page with the receipt
         client.get(detail)
     # The session, its user, the booking, its invoice, the payment, the price lines.
     with django_assert_max_num_queries(6):

@@ -404,7 +404,7 @@ def test_the_form_and_check_pages_use_a_fixed_number_of_queries(
         client.get(url(hall))
     # The form's, then the rules (verified email, calendar, holders, quota, the add-ons, the
     # day's tariffs, the add-ons' use at that time) and the quote (tariffs, add-ons).
-    with django_assert_max_num_queries(17) as few_check:
+    with django_assert_max_num_queries(18) as few_check:
         client.post(url(hall), data)
 
     for n in range(6):

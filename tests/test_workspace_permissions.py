@@ -18,6 +18,7 @@ from PIL import Image
 
 from bookings.models import Booking, BookingStatus
 from communities.models import Invitation, Membership
+from documents.models import DocumentRequirement
 from facilities.models import Closure, Facility, FacilityPhoto, OpeningHours
 from haidepok import clock
 from tests.factories import (
@@ -64,6 +65,7 @@ def world():
         closure=ClosureFactory(facility=facility),
         cover=FacilityPhotoFactory(facility=facility, is_cover=True),
         photo=FacilityPhotoFactory(facility=facility),
+        requirement=DocumentRequirement.objects.create(facility=facility, name="Surat permohonan"),
         **cast,
     )
 
@@ -164,6 +166,31 @@ ACTIONS = {
         lambda w: FacilityPhoto.objects.filter(pk=w.photo.pk).exists(),
     ),
     "conflicts_page": ("get", "/kelola/fasilitas/{f}/konflik/", None, None),
+    "documents_page": ("get", "/kelola/fasilitas/{f}/dokumen/", None, None),
+    "document_requirement_add": (
+        "post",
+        "/kelola/fasilitas/{f}/dokumen/",
+        lambda w: {"name": "Izin keramaian", "position": "2"},
+        lambda w: w.facility.document_requirements.count(),
+    ),
+    "document_requirement_page": (
+        "get",
+        "/kelola/fasilitas/{f}/dokumen/{requirement}/",
+        None,
+        None,
+    ),
+    "document_requirement_edit": (
+        "post",
+        "/kelola/fasilitas/{f}/dokumen/{requirement}/",
+        lambda w: {"name": "Surat permohonan RW", "position": "1"},
+        lambda w: DocumentRequirement.objects.get(pk=w.requirement.pk).name,
+    ),
+    "document_requirement_delete": (
+        "post",
+        "/kelola/fasilitas/{f}/dokumen/{requirement}/hapus/",
+        lambda w: {},
+        lambda w: DocumentRequirement.objects.filter(pk=w.requirement.pk).exists(),
+    ),
     "bookings_page": ("get", "/kelola/booking/?fasilitas={f}", None, None),
     "booking_calendar": ("get", "/kelola/booking/kalender/?fasilitas={f}", None, None),
     "booking_page": ("get", "/kelola/booking/{booking}/", None, None),
@@ -206,6 +233,11 @@ EXPECTED = {
     "photo_move":           ("ok", 404, 404, 403, 404, "ok", 403),
     "photo_delete":         ("ok", 404, 404, 403, 404, "ok", 403),
     "conflicts_page":       ("ok", 404, 404, "ok", 404, "ok", "ok"),
+    "documents_page":       ("ok", 404, 404, "ok", 404, "ok", "ok"),
+    "document_requirement_add":    ("ok", 404, 404, 403, 404, "ok", "ok"),
+    "document_requirement_page":   ("ok", 404, 404, "ok", 404, "ok", "ok"),
+    "document_requirement_edit":   ("ok", 404, 404, 403, 404, "ok", "ok"),
+    "document_requirement_delete": ("ok", 404, 404, 403, 404, "ok", "ok"),
     # The booking pages decide by bookings.permissions: Pemkot staff (and superusers) manage
     # every booking. The other organizer has a workspace of his own: see below.
     "bookings_page":        ("ok", "own", 404, "ok", 404, "ok", 404),
@@ -224,6 +256,7 @@ def url_of(w, template: str) -> str:
         closure=w.closure.pk,
         photo=w.photo.pk,
         booking=w.booking.reference,
+        requirement=w.requirement.pk,
     )
 
 
@@ -272,6 +305,7 @@ SAMPLE = SimpleNamespace(
     closure=SimpleNamespace(pk=1),
     photo=SimpleNamespace(pk=1),
     booking=SimpleNamespace(reference="HD-7K3Q9P"),
+    requirement=SimpleNamespace(pk=1),
 )
 
 
@@ -321,6 +355,9 @@ ADMIN_EQUIVALENT = {
     "photo_cover": (FacilityPhoto, ["change"]),
     "photo_move": (FacilityPhoto, ["change"]),
     "photo_delete": (FacilityPhoto, ["delete"]),
+    "document_requirement_add": (DocumentRequirement, ["add"]),
+    "document_requirement_edit": (DocumentRequirement, ["change"]),
+    "document_requirement_delete": (DocumentRequirement, ["delete"]),
 }
 
 

@@ -21,6 +21,7 @@ from bookings.actions import Action, allowed_actions, refusal
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
 from bookings.models import Booking, BookingEvent, BookingLine, BookingStatus
+from documents.admin import BookingDocumentInline
 from facilities.models import Closure
 from facilities.templatetags.rupiah import rupiah
 from haidepok import admin_actions, clock
@@ -267,7 +268,7 @@ class BookingAdmin(admin.ModelAdmin):
         (_("Same day at this facility"), {"fields": ["neighbours"]}),
     ]
     readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
-    inlines = [BookingEventInline]
+    inlines = [BookingEventInline, BookingDocumentInline]
 
     # --- columns -------------------------------------------------------------------------
 
