@@ -287,3 +287,16 @@ def test_the_approval_mail_links_the_letter(cast, settings):
     assert link in message.body
     [(html, _mimetype)] = message.alternatives
     assert f'href="{link}"' in html
+
+
+def test_a_download_costs_a_bounded_number_of_queries(
+    client, cast, django_assert_max_num_queries
+):
+    booking = approve(cast)
+    client.force_login(cast.resident)
+    client.get(own_url(booking))  # the session: warmed
+
+    # The session and user, the booking with its facility, owner and decider, the approval.
+    with django_assert_max_num_queries(6):
+        response = client.get(own_url(booking))
+    assert response.status_code == 200
