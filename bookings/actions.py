@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from bookings import rules
-from bookings.errors import MESSAGES, BookingError
+from bookings.errors import BookingError
 from bookings.models import Booking, BookingStatus
 from bookings.permissions import can_decide, can_manage_bookings_of
 
@@ -45,22 +45,6 @@ NO_SHOW_GRACE = dt.timedelta(hours=48)
 # Check-in at the venue (permits.services.booking_check_in) opens this long before the start,
 # when the keeper unlocks the hall for the group setting up, and closes at the end.
 CHECK_IN_OPENS_BEFORE = dt.timedelta(minutes=60)
-
-# The no-show rule's refusals that bookings.errors does not list yet, registered under the same
-# codes table so that a Violation, the API and the forms treat them as any other. (Kept here,
-# next to the rule, until they move into bookings/errors.py; setdefault lets them move there
-# without a change here.)
-MESSAGES.setdefault(
-    "no_show_in_grace",
-    _(
-        "A no-show can only be recorded from %(minutes)s minutes after the start: until then "
-        "the group may still check in."
-    ),
-)
-MESSAGES.setdefault(
-    "no_show_checked_in",
-    _("This booking was checked in at the venue: it cannot be marked as a no-show."),
-)
 
 
 def check_in_window(booking: Booking) -> tuple[dt.datetime, dt.datetime]:

@@ -47,6 +47,13 @@ MESSAGES = {
     "no_show_too_late": _(
         "A no-show can only be recorded up to %(hours)s hours after the booking ended."
     ),
+    "no_show_in_grace": _(
+        "A no-show can only be recorded from %(minutes)s minutes after the start: until then "
+        "the group may still check in."
+    ),
+    "no_show_checked_in": _(
+        "This booking was checked in at the venue: it cannot be marked as a no-show."
+    ),
     "nothing_to_keep": _("This booking fits the facility's settings: there is nothing to keep."),
 }
 

@@ -13,7 +13,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
-from bookings.models import Booking, BookingStatus
+from bookings.models import Booking, BookingEvent, BookingStatus
 from haidepok import clock
 
 ICS_STATUS = {
@@ -55,7 +55,7 @@ def booking_calendar(booking: Booking, *, method: str = "PUBLISH") -> bytes:
     event.add("status", METHOD_STATUS.get(method) or ICS_STATUS.get(booking.status, "CANCELLED"))
     # Each change of status is a new revision of the event: a cancellation outranks the
     # invitation that came before it.
-    event.add("sequence", booking.events.count() if booking.pk else 0)
+    event.add("sequence", _revisions(booking) if booking.pk else 0)
     if method in METHOD_STATUS:
         # An invitation names who sends it and who is invited (RFC 5546 requires both).
         name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
@@ -72,3 +72,9 @@ def booking_calendar(booking: Booking, *, method: str = "PUBLISH") -> bytes:
     # Any other zone a property names (none today) gets its VTIMEZONE too.
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def _revisions(booking) -> int:
+    """How many times its status changed (a check-in at the venue changes nothing in the
+    calendar); from the events already fetched where they were."""
+    return sum(1 for event in booking.events.all() if event.kind == BookingEvent.Kind.STATUS)

@@ -230,7 +230,7 @@ class Deadline:
         return dateformat.format(self.day, "l, j F" if same_year else "l, j F Y")
 
     def when_text(self) -> str:
-        """"Friday, 4 December", with the hour when it is not the day's end."""
+        """ "Friday, 4 December", with the hour when it is not the day's end."""
         if self.at_end_of_day:
             return self.day_text()
         return _("%(day)s, %(time)s WIB") % {
@@ -239,7 +239,7 @@ class Deadline:
         }
 
     def text(self) -> str:
-        """"Decision by Friday, 4 December" (with the hour when it is not the day's end)."""
+        """ "Decision by Friday, 4 December" (with the hour when it is not the day's end)."""
         return _("Decision by %(when)s") % {"when": self.when_text()}
 
     def left_text(self) -> str:

@@ -201,8 +201,9 @@ def booking_keep_despite_policy(*, booking: Booking, actor) -> KeptConflict:
 
 
 def booking_mark_no_show(*, booking: Booking, actor, now: dt.datetime | None = None) -> Booking:
-    """Nobody came: from the start until NO_SHOW_GRACE after the end, also once the sweep
-    has completed the booking."""
+    """Nobody came: from the check-in grace after the start until NO_SHOW_GRACE after the end
+    (bookings.actions.no_show_window), never once checked in, also once the sweep has
+    completed the booking."""
     now = now or clock.now()
     with transaction.atomic():
         booking = _lock(booking)

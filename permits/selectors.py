@@ -7,6 +7,7 @@ from enum import StrEnum
 from bookings.models import Booking, BookingStatus
 from bookings.permissions import can_manage_bookings_of
 from communities.permissions import has_admin_permission
+from payments.models import Invoice, InvoiceState
 
 S = BookingStatus
 
@@ -23,10 +24,22 @@ class PermitState(StrEnum):
     NO_SHOW = "no_show"
     REQUEST_EXPIRED = "request_expired"  # never decided: never a permit
     NOT_YET = "not_yet"  # still waiting for a decision: not (yet) a permit
+    AWAITING_PAYMENT = "awaiting_payment"  # approved, its retribusi not paid yet
+
+
+def awaiting_payment(booking: Booking) -> bool:
+    """Whether the booking's retribusi is still owed: a priced booking is a permit once its
+    invoice is paid (unpaid at the deadline, the booking is released for others)."""
+    if booking.price_total == 0:
+        return False
+    try:
+        return booking.invoice.state == InvoiceState.UNPAID
+    except Invoice.DoesNotExist:
+        return False
 
 
 def has_letter(booking: Booking) -> bool:
-    return booking.status in LETTER_STATUSES
+    return booking.status in LETTER_STATUSES and not awaiting_payment(booking)
 
 
 def can_download_letter(user, booking: Booking) -> bool:
@@ -44,7 +57,9 @@ def can_download_letter(user, booking: Booking) -> bool:
 def permit_state(booking: Booking, now: dt.datetime) -> PermitState:
     status = booking.status
     if status == S.APPROVED:
-        return PermitState.VALID if now < booking.end else PermitState.EXPIRED
+        if now >= booking.end:
+            return PermitState.EXPIRED
+        return PermitState.AWAITING_PAYMENT if awaiting_payment(booking) else PermitState.VALID
     return {
         S.COMPLETED: PermitState.EXPIRED,
         S.CANCELLED: PermitState.CANCELLED,

@@ -289,9 +289,7 @@ def test_the_approval_mail_links_the_letter(cast, settings):
     assert f'href="{link}"' in html
 
 
-def test_a_download_costs_a_bounded_number_of_queries(
-    client, cast, django_assert_max_num_queries
-):
+def test_a_download_costs_a_bounded_number_of_queries(client, cast, django_assert_max_num_queries):
     booking = approve(cast)
     client.force_login(cast.resident)
     client.get(own_url(booking))  # the session: warmed

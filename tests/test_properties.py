@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import holidays
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -332,6 +333,8 @@ class BookingMachine(RuleBasedStateMachine):
             expected = "invalid_transition"
         elif held.start > self.now:
             expected = "not_started"
+        elif self.now < held.start + dt.timedelta(minutes=django_settings.CHECK_IN_GRACE_MINUTES):
+            expected = "no_show_in_grace"
         elif self.now > held.end + dt.timedelta(hours=48):
             expected = "no_show_too_late"
         else:

@@ -323,7 +323,17 @@ def test_a_no_show_is_recorded_once_an_approved_booking_has_started(cast, who):
         actor=actor,
         now=START - dt.timedelta(minutes=1),
     )
-    services.booking_mark_no_show(booking=booking, actor=actor, now=START)
+    # The group may still check in during the grace after the start.
+    refuses(
+        "no_show_in_grace",
+        services.booking_mark_no_show,
+        booking,
+        actor=actor,
+        now=START + dt.timedelta(minutes=29),
+    )
+    services.booking_mark_no_show(
+        booking=booking, actor=actor, now=START + dt.timedelta(minutes=30)
+    )
 
     booking.refresh_from_db()
     assert booking.status == S.NO_SHOW

@@ -402,3 +402,44 @@ def test_concurrent_check_ins_write_one_event():
 
     assert sorted(outcomes) == ["already_checked_in"] * (len(actors) - 1) + ["checked in"]
     assert len(check_in_events(booking)) == 1
+
+
+# --- A priced booking is a permit once its retribusi is paid -----------------------------------
+
+
+def test_a_priced_booking_is_a_permit_only_once_its_invoice_is_paid(client, at):
+    from payments import services as payment_services
+    from payments.models import Invoice
+    from tests.factories import UserFactory, priced_facility, request_booking, wib
+
+    facility = priced_facility(approval="auto", lead_hours=0)
+    resident = UserFactory()
+    booking = request_booking(
+        facility,
+        wib(2027, 3, 5, 9),
+        wib(2027, 3, 5, 11),
+        now=wib(2027, 3, 1, 9),
+        user=resident,
+        tariff_class="sosial",
+    )
+    at(wib(2027, 3, 1, 10))
+    client.force_login(resident)
+
+    assert "verification-awaiting_payment" in page(client, booking)
+    assert client.get(f"/booking-saya/{booking.reference}/surat-izin.pdf").status_code == 404
+    mine = client.get(f"/booking-saya/{booking.reference}/").content.decode()
+    assert "surat-izin.pdf" not in mine
+
+    payment_services.payment_record_manual(
+        invoice=Invoice.objects.get(booking=booking),
+        actor=UserFactory(is_staff=True),
+        method="cash",
+        amount=booking.price_total,
+        external_reference="KW-001",
+        paid_at=wib(2027, 3, 1, 9, 30),
+        now=wib(2027, 3, 1, 10),
+    )
+
+    assert "verification-valid" in page(client, booking)
+    letter = client.get(f"/booking-saya/{booking.reference}/surat-izin.pdf")
+    assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"

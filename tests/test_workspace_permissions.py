@@ -62,6 +62,13 @@ def world():
         community=facility.community,
         second_organizer=organizer_of(facility),
         booking=BookingFactory(facility=facility),
+        # A permit (the letter is an approved booking's), at a later hour than the request.
+        approved=BookingFactory(
+            facility=facility,
+            status=BookingStatus.APPROVED,
+            start=clock.now() + dt.timedelta(days=9),
+            end=clock.now() + dt.timedelta(days=9, hours=1),
+        ),
         closure=ClosureFactory(facility=facility),
         cover=FacilityPhotoFactory(facility=facility, is_cover=True),
         photo=FacilityPhotoFactory(facility=facility),
@@ -194,6 +201,7 @@ ACTIONS = {
     "bookings_page": ("get", "/kelola/booking/?fasilitas={f}", None, None),
     "booking_calendar": ("get", "/kelola/booking/kalender/?fasilitas={f}", None, None),
     "booking_page": ("get", "/kelola/booking/{booking}/", None, None),
+    "permit_letter": ("get", "/kelola/booking/{approved}/surat-izin.pdf", None, None),
     "booking_decide": (
         "post",
         "/kelola/booking/{booking}/putuskan/",
@@ -243,6 +251,7 @@ EXPECTED = {
     "bookings_page":        ("ok", "own", 404, "ok", 404, "ok", 404),
     "booking_calendar":     ("ok", 404, 404, "ok", 404, "ok", 404),
     "booking_page":         ("ok", 404, 404, "ok", 404, "ok", 404),
+    "permit_letter":        ("ok", 404, 404, "ok", 404, "ok", 404),
     "booking_decide":       ("ok", 404, 404, "ok", 404, "ok", 404),
     "publish":              ("ok", 404, 404, 403, 404, "ok", "ok"),
 }  # fmt: skip
@@ -256,6 +265,7 @@ def url_of(w, template: str) -> str:
         closure=w.closure.pk,
         photo=w.photo.pk,
         booking=w.booking.reference,
+        approved=w.approved.reference,
         requirement=w.requirement.pk,
     )
 
@@ -305,6 +315,7 @@ SAMPLE = SimpleNamespace(
     closure=SimpleNamespace(pk=1),
     photo=SimpleNamespace(pk=1),
     booking=SimpleNamespace(reference="HD-7K3Q9P"),
+    approved=SimpleNamespace(reference="HD-7K3Q9Q"),
     requirement=SimpleNamespace(pk=1),
 )
 

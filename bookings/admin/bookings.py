@@ -27,6 +27,7 @@ from facilities.templatetags.rupiah import rupiah
 from haidepok import admin_actions, clock
 from haidepok.admin_site import BoundedChangeList
 from payments.models import Invoice, InvoiceState
+from permits.selectors import has_letter
 
 
 def wib(moment: dt.datetime | None, time_only: bool = False, suffix: str = " WIB") -> str:
@@ -168,7 +169,7 @@ class BookingEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     classes = ["hd-events"]
-    fields = ["created_at", "actor", "from_status", "to_status", "reason"]
+    fields = ["created_at", "kind", "actor", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -265,6 +266,7 @@ class BookingAdmin(admin.ModelAdmin):
         ),
         (_("Decision"), {"fields": ["decided_by", "decided_at_wib", "decision_reason"]}),
         (_("Retribusi"), {"fields": ["tariff_class", "price_lines", "invoice_details"]}),
+        (_("Permit and check-in"), {"fields": ["permit_links", "check_in_details"]}),
         (_("Same day at this facility"), {"fields": ["neighbours"]}),
     ]
     readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
@@ -370,6 +372,29 @@ class BookingAdmin(admin.ModelAdmin):
             rupiah(invoice.amount),
             state,
         )
+
+    @admin.display(description=_("permit letter"))
+    def permit_links(self, booking):
+        """The letter (while it is a permit) and the public page its QR code opens."""
+        verify = reverse("permit_verify", args=[booking.permit_code])
+        if not has_letter(booking):
+            return format_html('<a href="{}">{}</a>', verify, _("verification page"))
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("manage_permit_letter", args=[booking.reference]),
+            _("permit letter (PDF)"),
+            verify,
+            _("verification page"),
+        )
+
+    @admin.display(description=_("checked in"))
+    def check_in_details(self, booking):
+        if booking.checked_in_at is None:
+            return _("Not checked in.")
+        return _("%(moment)s by %(who)s") % {
+            "moment": wib(booking.checked_in_at),
+            "who": booking.checked_in_by or "—",
+        }
 
     @admin.display(description=_("bookings and closures"))
     def neighbours(self, booking):
@@ -478,7 +503,9 @@ class BookingAdmin(admin.ModelAdmin):
         # the facility. (The change list's own joins come from list_select_related.)
         # Its page also shows the invoice (a reverse one-to-one: the same query).
         return (
-            super().get_queryset(request).select_related("facility__community", "user", "invoice")
+            super()
+            .get_queryset(request)
+            .select_related("facility__community", "user", "invoice", "checked_in_by")
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

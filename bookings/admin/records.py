@@ -24,11 +24,19 @@ class RecordAdmin(admin.ModelAdmin):
 
 @admin.register(BookingEvent)
 class BookingEventAdmin(RecordAdmin):
-    list_display = ["booking", "from_status", "to_status", "actor", "created_at"]
-    list_filter = ["to_status"]
+    list_display = ["booking", "kind", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["kind", "to_status"]
     list_select_related = ["booking", "actor"]
     search_fields = ["booking__reference", "reason"]
-    readonly_fields = ["booking", "actor", "from_status", "to_status", "reason", "created_at"]
+    readonly_fields = [
+        "booking",
+        "kind",
+        "actor",
+        "from_status",
+        "to_status",
+        "reason",
+        "created_at",
+    ]
 
 
 @admin.register(KeptConflict)

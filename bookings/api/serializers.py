@@ -608,6 +608,10 @@ class CancelSerializer(ApiSerializer):
 
 
 class BookingEventSerializer(serializers.Serializer):
+    # Not an enum in the schema: its name would collide with the facility's kind.
+    kind = serializers.CharField(
+        help_text=_("status: a change of status; check_in: checked in at the venue.")
+    )
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     to_status_label = serializers.CharField(source="get_to_status_display")
@@ -660,6 +664,13 @@ class BookingSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(source="contact_phone")
     created_at = WibDateTimeField()
     decided_at = WibDateTimeField(allow_null=True)
+    decision_due_at = WibDateTimeField(
+        allow_null=True,
+        help_text=_(
+            "While the request waits: the latest decision the service standard promises, "
+            "in working days."
+        ),
+    )
     events = BookingEventSerializer(many=True, source="events.all")
     tariff_class = serializers.ChoiceField(choices=TariffClass.choices, allow_blank=True)
     tariff_class_label = serializers.CharField(source="get_tariff_class_display")
@@ -692,6 +703,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "decision_reason",
             "created_at",
             "decided_at",
+            "decision_due_at",
             "events",
             "tariff_class",
             "tariff_class_label",
@@ -728,8 +740,12 @@ class BookingSerializer(serializers.ModelSerializer):
             "decision_reason": booking.decision_reason,
             "created_at": wib(booking.created_at),
             "decided_at": wib(booking.decided_at),
+            "decision_due_at": wib(booking.decision_due_at)
+            if booking.status == BookingStatus.REQUESTED
+            else None,
             "events": [
                 {
+                    "kind": event.kind,
                     "from_status": event.from_status,
                     "to_status": event.to_status,
                     "to_status_label": event.get_to_status_display(),
