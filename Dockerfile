@@ -8,6 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 haidepok
+# The permit letter's PDF (WeasyPrint) lays out its text with Pango, in the DejaVu fonts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY haidepok ./haidepok
@@ -15,6 +19,9 @@ COPY accounts ./accounts
 COPY communities ./communities
 COPY facilities ./facilities
 COPY bookings ./bookings
+COPY payments ./payments
+COPY documents ./documents
+COPY permits ./permits
 RUN pip install .
 
 COPY . .
@@ -22,7 +29,7 @@ COPY . .
 # enough for these commands, the real one comes from the environment at run time.
 RUN python manage.py compile_translations \
  && DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
- && mkdir -p /app/media && chown -R haidepok /app/media
+ && mkdir -p /app/media /app/private-media && chown -R haidepok /app/media /app/private-media
 
 USER haidepok
 EXPOSE 8000

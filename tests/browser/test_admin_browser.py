@@ -125,5 +125,5 @@ def test_staff_filter_pending_requests_reject_one_with_a_reason_and_approve_anot
     # once it has started).
     page.goto(f"/admin/bookings/booking/{posyandu.pk}/change/")
     expect(page.locator(".hd-decisions button")).to_have_count(1)
-    expect(page.locator(".inline-group")).to_contain_text("Dewi Lestari")
+    expect(page.locator("#events-group")).to_contain_text("Dewi Lestari")
     page.screenshot(path=artifacts / "admin-booking-page.png", full_page=True)
