@@ -38,6 +38,9 @@ def test_seed_demo_creates_what_the_demo_needs(capsys):
     assert {"Balai Rakyat Beji", "Taman Lembah Gurame"} <= names
     assert all(f.opening_hours.exists() for f in published)
     assert Booking.objects.values("status").distinct().count() >= 4
+    # The city's halls ask for a request letter: the demo shows the upload.
+    beji = Facility.objects.get(slug="balai-rakyat-beji")
+    assert beji.document_requirements.filter(name="Surat permohonan").exists()
     for email, password in [
         ("warga@haidepok.local", "warga-depok-2026"),
         ("pengelola@haidepok.local", "pengelola-depok-2026"),

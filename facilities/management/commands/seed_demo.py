@@ -15,6 +15,7 @@ from django.db import transaction
 from bookings.models import Booking, BookingEvent
 from bookings.service_standard import decision_due_at
 from communities.models import Community, Membership
+from documents.demo import seed_documents
 from facilities.management.demo_retribusi import seed_retribusi
 from facilities.models import Facility, OpeningHours
 from haidepok import clock, page_cache
@@ -374,6 +375,7 @@ class Command(BaseCommand):
         communities = self._communities(users)
         facilities = self._facilities(communities)
         seed_retribusi(facilities, communities)
+        seed_documents(facilities)
         self._bookings(facilities, users)
         page_cache.catalog_changed()  # the bulk inserts above send no model signal
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
