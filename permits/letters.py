@@ -16,6 +16,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import ImageFile
 
 from bookings.models import Booking, BookingEvent, BookingStatus
 from communities.permissions import is_pemkot_staff
@@ -107,12 +108,18 @@ def letter_html(booking: Booking, *, now: dt.datetime | None = None) -> str:
 
 
 def _weasyprint():
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint
     except (ImportError, OSError) as error:
         # OSError: the package is there but Debian's Pango (libpango-1.0) is not.
         logger.error("permit letters are unavailable: WeasyPrint cannot load (%s)", error)
         raise LetterUnavailable(str(error)) from error
+    finally:
+        # Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole process,
+        # after which the photo and document checks would take half a JPEG as a whole one.
+        # The letter embeds only its own QR code, which is never truncated.
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return weasyprint
 
 

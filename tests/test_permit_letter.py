@@ -298,3 +298,26 @@ def test_a_download_costs_a_bounded_number_of_queries(client, cast, django_asser
     with django_assert_max_num_queries(6):
         response = client.get(own_url(booking))
     assert response.status_code == 200
+
+
+def test_making_a_letter_leaves_the_photo_and_document_checks_strict(cast):
+    """WeasyPrint, imported for the first letter, switches on Pillow's loading of truncated
+    images for the whole process; the checks of uploads must still refuse half a JPEG."""
+    import io
+
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from documents.validation import check_document
+    from facilities.photos import process_photo
+
+    letters.letter_pdf(approve(cast))
+    buffer = io.BytesIO()
+    Image.effect_noise((800, 600), 64).convert("RGB").save(buffer, format="JPEG")
+    half = buffer.getvalue()[: len(buffer.getvalue()) // 2]
+
+    with pytest.raises(ValidationError):
+        process_photo(SimpleUploadedFile("foto.jpg", half))
+    with pytest.raises(ValidationError):
+        check_document(SimpleUploadedFile("surat.jpg", half))
