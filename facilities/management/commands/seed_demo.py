@@ -16,6 +16,7 @@ from bookings.models import Booking, BookingEvent
 from bookings.service_standard import decision_due_at
 from communities.models import Community, Membership
 from documents.demo import seed_documents
+from facilities.management.demo_photos import seed_photos
 from facilities.management.demo_retribusi import seed_retribusi
 from facilities.models import Facility, OpeningHours
 from haidepok import clock, page_cache
@@ -376,6 +377,7 @@ class Command(BaseCommand):
         facilities = self._facilities(communities)
         seed_retribusi(facilities, communities)
         seed_documents(facilities)
+        seed_photos(facilities, users["organizer"])
         self._bookings(facilities, users)
         page_cache.catalog_changed()  # the bulk inserts above send no model signal
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with:"))
