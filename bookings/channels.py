@@ -1,14 +1,16 @@
 """The ways a notification reaches a person, behind one small interface.
 
 A channel knows two things: where it reaches a user (`address_of`) and how to deliver a
-rendered message there (`send`, which raises when delivery fails, so the outbox retries).
+rendered message there (`send`, which raises when delivery fails, so the outbox retries;
+DeliveryRefused when retrying cannot help, so the outbox fails the row at once).
 Delivery is at least once: a worker that dies after the channel took a message sends it again.
 Each message therefore carries a `message_id`, the same on every attempt of one notification,
-so that a duplicate is recognisable (email puts it in the Message-ID header; another channel
-passes it to its provider as an idempotency key where the provider has one).
-Email is the only channel today. A WhatsApp or SMS channel is a class with the same two
-methods (reaching `user.phone` through a provider's API, sending `message.text`), added to
-CHANNELS and to ENABLED_CHANNELS; every notification is then written once per enabled channel.
+so that a duplicate is recognisable (email puts it in the Message-ID header; WhatsApp passes
+it as the message's biz_opaque_callback_data, the Cloud API having no idempotency key).
+
+Two channels: email (every account, always) and WhatsApp (residents who opted in with a
+number they verified, on the profile; bookings.notifications writes WhatsApp rows for the
+resident's own kinds only, beside the email ones).
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +21,13 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+
+from bookings import whatsapp
+
+
+class DeliveryRefused(Exception):
+    """The provider refused the message for good (a number that is not on WhatsApp): the
+    outbox fails the row at once, with this as the reason, instead of retrying."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,11 @@ class Message:
     # More addresses of the same message, next to the row's own (a community's organizers,
     # with its contact address); a channel that reaches one person per message ignores them.
     also_to: tuple[str, ...] = ()
+    # A channel of template messages (WhatsApp) sends a template by name with parameters,
+    # in the template's language code, instead of the subject and text.
+    template: str = ""
+    parameters: tuple[str, ...] = ()
+    language: str = ""
 
 
 class Channel(Protocol):
@@ -94,9 +108,38 @@ def _mime_part(attachment: Attachment) -> MIMEBase:
     return part
 
 
-CHANNELS: dict[str, Channel] = {channel.name: channel for channel in [EmailChannel()]}
+class WhatsAppChannel:
+    """The WhatsApp Business Cloud API (bookings.whatsapp): template messages to the verified
+    number of a resident who opted in. Off (reaches nobody) while WHATSAPP_TOKEN is empty."""
 
-# The channels every notification is written for.
+    name = "whatsapp"
+
+    def address_of(self, user) -> str:
+        if not whatsapp.is_configured():
+            return ""
+        return user.whatsapp_address
+
+    def send(self, *, to: str, message: Message) -> None:
+        try:
+            whatsapp.send(
+                whatsapp.TemplateMessage(
+                    to=to,
+                    template=message.template,
+                    language=message.language,
+                    parameters=message.parameters,
+                    reference=message.message_id,
+                )
+            )
+        except whatsapp.WhatsAppRefused as error:
+            raise DeliveryRefused(str(error)) from None
+
+
+CHANNELS: dict[str, Channel] = {
+    channel.name: channel for channel in [EmailChannel(), WhatsAppChannel()]
+}
+
+# The channels a notification is written for unless its writer names others: email, which
+# every account has. The resident's own notifications add "whatsapp" (bookings.notifications).
 ENABLED_CHANNELS = ["email"]
 
 

@@ -41,6 +41,11 @@ RESIDENT_KINDS = {
     BookingStatus.EXPIRED: Kind.EXPIRED,
 }
 
+# The resident's own news about their booking also goes to WhatsApp, for a resident who opted
+# in with a verified number (bookings.channels.WhatsAppChannel reaches nobody else). The
+# deciders' and the communities' mails stay email only: they work at a desk, in the admin.
+RESIDENT_CHANNELS = ("email", "whatsapp")
+
 # Reminders go out about a day ahead.
 REMINDER_AHEAD = dt.timedelta(hours=24)
 
@@ -58,7 +63,9 @@ def notify_transition(booking: Booking, event: BookingEvent) -> list[Notificatio
     notifications = []
     kind = RESIDENT_KINDS.get(event.to_status)
     if kind is not None and booking.user is not None:
-        notifications += rows.for_users(kind, [booking.user], booking=booking, event=event)
+        notifications += rows.for_users(
+            kind, [booking.user], channels=RESIDENT_CHANNELS, booking=booking, event=event
+        )
     if event.to_status == BookingStatus.REQUESTED:
         notifications += rows.for_users(
             Kind.NEW_REQUEST, approvers(booking), booking=booking, event=event
@@ -72,7 +79,9 @@ def notify_payment_received(booking: Booking) -> list[Notification]:
     invoice, written in the payment's transaction."""
     if booking.user is None:
         return []
-    notifications = rows.for_users(Kind.PAYMENT_RECEIVED, [booking.user], booking=booking)
+    notifications = rows.for_users(
+        Kind.PAYMENT_RECEIVED, [booking.user], channels=RESIDENT_CHANNELS, booking=booking
+    )
     rows.publish_on_commit(notifications)
     return notifications
 
@@ -148,7 +157,9 @@ def create_reminders(*, now: dt.datetime | None = None) -> int:
     for booking in due:
         try:
             with transaction.atomic():
-                notifications = rows.for_users(Kind.REMINDER, [booking.user], booking=booking)
+                notifications = rows.for_users(
+                    Kind.REMINDER, [booking.user], channels=RESIDENT_CHANNELS, booking=booking
+                )
                 rows.publish_on_commit(notifications)
         except IntegrityError:
             continue  # another beat run reminded this booking meanwhile

@@ -333,6 +333,19 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 NOTIFICATION_RETRY_DELAY = env_int("NOTIFICATION_RETRY_DELAY", 60)
 
+# --- WhatsApp (bookings.whatsapp, the "whatsapp" channel of bookings.channels) ----------------
+
+# The WhatsApp Business Cloud API: messages are POSTed to
+# {WHATSAPP_API_URL}/{WHATSAPP_PHONE_NUMBER_ID}/messages with WHATSAPP_TOKEN. Without a token
+# the channel is off: no resident can opt in and no WhatsApp row is written.
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0").rstrip("/")
+WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN")
+WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID")
+# Seconds to wait for the API before the attempt counts as failed (and is retried).
+WHATSAPP_TIMEOUT = env_int("WHATSAPP_TIMEOUT", 10)
+if WHATSAPP_TOKEN and not WHATSAPP_PHONE_NUMBER_ID:
+    raise ImproperlyConfigured("WHATSAPP_PHONE_NUMBER_ID must be set with WHATSAPP_TOKEN")
+
 # --- Retribusi and payments (payments) --------------------------------------------------------
 
 # An approved booking with a price is paid within this many hours (and before it starts), or

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F
 from kombu.exceptions import OperationalError as BrokerError
 
-from bookings.channels import get_channel
+from bookings.channels import DeliveryRefused, get_channel
 from bookings.models import Notification, NotificationState
 from bookings.outbox.relevance import withdrawal_reason
 from bookings.outbox.rendering import render
@@ -118,7 +118,10 @@ def deliver(notification_id: int, *, retry: bool = True) -> Outcome:
         get_channel(notification.channel).send(to=notification.address, message=message)
     except Exception as error:
         description = f"{type(error).__name__}: {error}"[:2000]
-        if not retry or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        # Refused for good (a number that is not on WhatsApp): another attempt would only
+        # be refused again, so the row fails now, for staff to see why.
+        refused = isinstance(error, DeliveryRefused)
+        if refused or not retry or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
             ours.update(state=State.FAILED, last_error=description, next_attempt_at=None)
             logger.error(
                 "Notification %s failed after %s attempts: %s",

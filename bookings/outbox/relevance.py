@@ -16,12 +16,15 @@ asked by the worker right before each attempt:
 - a community's verification or decline, while the community still has that status (staff
   may reverse a decision);
 - an invitation, while it is open (not accepted yet);
-- nothing to an address erased because its owner deleted their account.
+- nothing to an address erased because its owner deleted their account;
+- a WhatsApp message, while its channel still reaches the recipient at that number (they did
+  not opt out or change the number meanwhile, and the channel was not switched off).
 
 The check reads the database just before sending; a change committed during the few seconds
 of the SMTP conversation is not seen (the mail is then followed by the change's own mail).
 """
 
+from bookings.channels import get_channel
 from bookings.models import BookingStatus, Notification, NotificationKind
 from communities.models import Community
 from haidepok import clock
@@ -50,6 +53,11 @@ def withdrawal_reason(notification: Notification) -> str | None:
     """
     if not notification.address:
         return "No longer sent: the recipient deleted their account."
+    if notification.channel == "whatsapp":
+        recipient = notification.recipient
+        reachable = recipient is not None and get_channel("whatsapp").address_of(recipient)
+        if reachable != notification.address:
+            return "No longer sent: the recipient no longer receives WhatsApp at this number."
     kind = notification.kind
     if kind in BOOKING_STATUS_FOR:
         booking = notification.booking

@@ -17,6 +17,7 @@ from bookings.models import (
     Notification,
     NotificationKind,
 )
+from bookings.outbox.whatsapp_templates import whatsapp_message
 from communities.models import Membership
 from communities.permissions import is_pemkot_staff
 from facilities.models import Facility
@@ -40,7 +41,10 @@ def template_of(kind: str) -> str:
 
 def message_id(notification: Notification) -> str:
     """The row's Message-ID: derived from its id and the site's mail domain (the domain of
-    DEFAULT_FROM_EMAIL), so a second attempt of the same row is recognisably the same mail."""
+    DEFAULT_FROM_EMAIL), so a second attempt of the same row is recognisably the same mail.
+    A WhatsApp row's is "notification-<id>" (its biz_opaque_callback_data)."""
+    if notification.channel == "whatsapp":
+        return f"notification-{notification.pk}"
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "haidepok.local"
     return f"<notification-{notification.pk}@{domain}>"
 
@@ -53,11 +57,20 @@ def render(notification: Notification) -> Message:
     else:
         context = _community_context(notification)
     with translation.override(notification.language), timezone.override(clock.WIB):
-        subject = render_to_string(f"{template}_subject.txt", context)
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        if notification.channel == "whatsapp":
+            # A template message, its parameters from the mail's context; the subject names
+            # it in the logs and the admin.
+            return whatsapp_message(
+                notification,
+                context,
+                subject=subject,
+                message_id=message_id(notification) if notification.pk else "",
+            )
         text = render_to_string(f"{template}_body.txt", context)
         html = render_to_string(f"{template}_body.html", context)
     return Message(
-        subject=" ".join(subject.split()),
+        subject=subject,
         text=text,
         html=html,
         attachments=_attachments(notification),

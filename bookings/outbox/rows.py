@@ -10,15 +10,20 @@ from bookings.models import Notification
 from bookings.outbox.delivery import publish
 
 
-def for_users(kind: str, recipients: Iterable, **about) -> list[Notification]:
-    """One row per recipient and enabled channel that reaches them, in their language.
+def for_users(
+    kind: str, recipients: Iterable, *, channels: Iterable[str] | None = None, **about
+) -> list[Notification]:
+    """One row per recipient and channel that reaches them, in their language.
 
+    `channels` are the channels to try (ENABLED_CHANNELS, email, unless named): a channel
+    that does not reach a recipient (WhatsApp without a verified number) writes no row.
     `about` names what the rows are about: booking= (and event=), community= or invitation=.
     """
+    channel_names = list(ENABLED_CHANNELS if channels is None else channels)
     rows = []
     for user in recipients:
         language = user.language if user.language in dict(settings.LANGUAGES) else ""
-        for channel_name in ENABLED_CHANNELS:
+        for channel_name in channel_names:
             address = get_channel(channel_name).address_of(user)
             if address:
                 rows.append(
