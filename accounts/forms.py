@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
+from accounts.whatsapp import WhatsAppOptInError, normalise_mobile
 from haidepok.fields import PhoneField
 
 
@@ -44,3 +45,29 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("The password is not correct."), code="wrong_password")
         return password
+
+
+class WhatsAppNumberForm(forms.Form):
+    number = PhoneField(
+        label=_("WhatsApp number"),
+        help_text=_("An Indonesian mobile number. We send a 6-digit code there by WhatsApp."),
+    )
+
+    def clean_number(self):
+        # The one rule of what a WhatsApp number is, shared with the service.
+        try:
+            return normalise_mobile(self.cleaned_data["number"])
+        except WhatsAppOptInError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+
+class WhatsAppCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from WhatsApp"),
+        regex=r"^\s*[0-9]{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Enter the 6 digits of the code.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
+        ),
+    )

@@ -42,6 +42,13 @@ class User(AbstractUser):
         default="",
     )
 
+    # WhatsApp notifications (bookings.channels.WhatsAppChannel): the number in E.164
+    # (+62...), set only once its owner typed the code we sent there (accounts.whatsapp).
+    whatsapp_number = models.CharField(_("WhatsApp number"), max_length=16, blank=True)
+    whatsapp_verified_at = models.DateTimeField(
+        _("WhatsApp number verified at"), null=True, blank=True
+    )
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
@@ -53,6 +60,11 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.email
+
+    @property
+    def whatsapp_address(self) -> str:
+        """The number WhatsApp notifications go to: a verified one, or none."""
+        return self.whatsapp_number if self.whatsapp_verified_at else ""
 
     def get_full_name(self):
         return self.full_name
@@ -101,3 +113,32 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class WhatsAppVerification(models.Model):
+    """A code sent by WhatsApp to a number a resident wants their notifications at: typed back
+    on the profile, it proves the number is theirs (accounts.whatsapp).
+
+    One per user at a time (a new code replaces the old). Only a keyed hash of the code is
+    kept (HMAC with SECRET_KEY: six digits are too few for a plain hash to hide them); it is
+    valid for a few minutes and a few tries.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="whatsapp_verification",
+    )
+    number = models.CharField(_("WhatsApp number"), max_length=16)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("WhatsApp verification")
+        verbose_name_plural = _("WhatsApp verifications")
+
+    def __str__(self):
+        return f"{self.user} → {self.number}"

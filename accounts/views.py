@@ -5,18 +5,35 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
+from accounts import services, whatsapp
+from accounts.forms import (
+    ApiTokenForm,
+    DeleteAccountForm,
+    ProfileForm,
+    WhatsAppCodeForm,
+    WhatsAppNumberForm,
+)
 from accounts.models import ApiToken
+from bookings import whatsapp as bookings_whatsapp
 from communities.services import communities_left_without_organizer
 
 
-def _profile_page(request, *, form=None, new_key=None, status=200, profile_form=None):
+def _profile_page(
+    request,
+    *,
+    form=None,
+    new_key=None,
+    status=200,
+    profile_form=None,
+    number_form=None,
+    code_form=None,
+):
     # Active tokens (no revoked_at) first, on every database.
     tokens = request.user.api_tokens.order_by(
         F("revoked_at").desc(nulls_first=True), "-created_at", "-id"
@@ -29,6 +46,10 @@ def _profile_page(request, *, form=None, new_key=None, status=200, profile_form=
             "profile_form": profile_form or ProfileForm(instance=request.user),
             "tokens": tokens,
             "new_key": new_key,
+            "whatsapp_available": bookings_whatsapp.is_configured(),
+            "whatsapp_pending": whatsapp.pending_verification(request.user),
+            "number_form": number_form or WhatsAppNumberForm(),
+            "code_form": code_form or WhatsAppCodeForm(),
         },
         status=status,
     )
@@ -94,3 +115,50 @@ def api_token_revoke(request, token_id: int):
         raise Http404 from None  # another resident's token is as unknown as a missing one
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("profile")
+
+
+# --- WhatsApp notifications (accounts.whatsapp) -----------------------------------------------
+
+
+@login_required
+@require_POST
+def whatsapp_request_code(request):
+    form = WhatsAppNumberForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, number_form=form, status=400)
+    try:
+        number = whatsapp.whatsapp_request_code(
+            user=request.user, number=form.cleaned_data["number"]
+        )
+    except whatsapp.WhatsAppOptInError as error:
+        form.add_error("number", error.message)
+        return _profile_page(request, number_form=form, status=409)
+    messages.success(
+        request,
+        _("We sent a code to %(number)s by WhatsApp. It is valid for 10 minutes.")
+        % {"number": number},
+    )
+    return redirect(reverse("profile") + "#whatsapp")
+
+
+@login_required
+@require_POST
+def whatsapp_confirm(request):
+    form = WhatsAppCodeForm(request.POST)
+    if not form.is_valid():
+        return _profile_page(request, code_form=form, status=400)
+    try:
+        whatsapp.whatsapp_confirm(user=request.user, code=form.cleaned_data["code"])
+    except whatsapp.WhatsAppOptInError as error:
+        form.add_error("code", error.message)
+        return _profile_page(request, code_form=form, status=409)
+    messages.success(request, _("Your number is verified: we now also send you WhatsApp."))
+    return redirect(reverse("profile") + "#whatsapp")
+
+
+@login_required
+@require_POST
+def whatsapp_opt_out(request):
+    whatsapp.whatsapp_opt_out(user=request.user)
+    messages.success(request, _("We no longer send you WhatsApp. Mails go on as before."))
+    return redirect(reverse("profile") + "#whatsapp")
