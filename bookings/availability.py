@@ -50,6 +50,20 @@ SLOT_STATE_LABELS = {
 }
 
 
+# What a time on the facility page says of itself under its hour, in a word or two: the
+# legend above the times gives the full label.
+SLOT_STATE_SHORT_LABELS = {
+    SlotState.FREE: pgettext_lazy("slot state", "Free"),
+    SlotState.TAKEN: pgettext_lazy("slot state, short", "Booked"),
+    SlotState.CLOSED: pgettext_lazy("slot state, short", "Closed"),
+    SlotState.OUTSIDE_HOURS: pgettext_lazy("slot state, short", "Not open"),
+    SlotState.TOO_SOON: pgettext_lazy("slot state, short", "Too soon"),
+    SlotState.TOO_SHORT: pgettext_lazy("slot state, short", "Too short"),
+    SlotState.BEYOND_HORIZON: pgettext_lazy("slot state, short", "Not yet"),
+    SlotState.PAST: pgettext_lazy("slot state, short", "Past"),
+}
+
+
 @dataclass(frozen=True)
 class Slot:
     start: dt.datetime
@@ -63,6 +77,10 @@ class Slot:
     @property
     def label(self) -> str:
         return str(SLOT_STATE_LABELS[self.state])
+
+    @property
+    def short_label(self) -> str:
+        return str(SLOT_STATE_SHORT_LABELS[self.state])
 
     # For the week on the facility page, which shows a hundred slots and more: formatted here
     # once, not through the template's date filters (WIB, as the rest of the grid).
@@ -227,3 +245,149 @@ def grid_floor(facility: Facility, moment: dt.time) -> dt.time:
     minutes = moment.hour * 60 + moment.minute
     minutes -= minutes % facility.slot_minutes
     return dt.time(minutes // 60, minutes % 60)
+
+
+# --- The facility page's day picker ---------------------------------------------------------
+
+# The strip of days on the facility page shows this many at a time, from today: a week, the
+# span a resident plans in, and what fits one row of a phone's screen when scrolled.
+STRIP_DAYS = 7
+
+
+class DayStatus(StrEnum):
+    FREE = "free"  # at least one time a booking may start
+    FULL = "full"  # open, but every time is booked (or left too short by bookings)
+    CLOSED = "closed"  # not open that day: no hours, a closure, a holiday
+    UNAVAILABLE = "unavailable"  # open, but what is left is past or too soon to book
+
+
+@dataclass
+class PickerDay(Day):
+    status: DayStatus = DayStatus.CLOSED
+    free_count: int = 0
+
+    @property
+    def times(self) -> list[Slot]:
+        """The day's start times a resident can read: those within opening hours."""
+        return [slot for slot in self.slots if slot.state != SlotState.OUTSIDE_HOURS]
+
+
+@dataclass
+class DayPicker:
+    """The facility page's picker: a strip of days from today (never a past day, never one
+    beyond the horizon) and the chosen day's start times."""
+
+    facility: Facility
+    strip: list[PickerDay]
+    day: PickerDay
+    # The first day with a free time from today (None: none before the horizon): the day
+    # shown when none was asked for.
+    first_free_day: dt.date | None
+    # The strip before and after this one: the day to open there (its first with a free
+    # time, else its first), or None at either end.
+    earlier: dt.date | None
+    later: dt.date | None
+    # A day was asked for (?tanggal=) that cannot be shown: past, beyond the horizon.
+    refused: bool
+    valid_until: dt.datetime
+
+
+def day_picker(
+    facility: Facility, asked: dt.date | None, *, now: dt.datetime | None = None
+) -> DayPicker:
+    """The picker for the day `asked` (None: the first day with a free time). Free exactly as
+    the grid says (rules.can_start); three queries, whatever the horizon or the bookings."""
+    now = now or clock.now()
+    today = clock.to_local(now).date()
+    last = max(today, rules.last_bookable_day(facility, now))
+    range_start = clock.local_datetime(today, dt.time.min)
+    reach = clock.local_datetime(last + dt.timedelta(days=1), dt.time.min)
+    reach += rules.minimum_length(facility)
+    calendar = rules.FacilityCalendar.load(facility, range_start, reach)
+    holders = rules.Holders.load(facility, range_start, reach)
+    bounds = _grid_bounds(calendar)
+
+    def is_free(start: dt.datetime) -> bool:
+        return rules.can_start(facility, calendar, holders, start, now)
+
+    def first_free(first: dt.date, until: dt.date) -> dt.date | None:
+        day = first
+        while day <= until:
+            if any(is_free(start) for start, _end in _cells(facility, day, *bounds)):
+                return day
+            day += dt.timedelta(days=1)
+        return None
+
+    first_free_day = first_free(today, last)
+    refused = asked is not None and not today <= asked <= last
+    chosen = asked if asked is not None and not refused else (first_free_day or today)
+    # Strips start at today and follow each other a week at a time, so a day's link always
+    # opens the same strip.
+    strip_start = today + dt.timedelta(days=(chosen - today).days // STRIP_DAYS * STRIP_DAYS)
+    strip_end = min(strip_start + dt.timedelta(days=STRIP_DAYS - 1), last)
+    strip = []
+    day = strip_start
+    while day <= strip_end:
+        entry = PickerDay(
+            date=day,
+            opening_hours=calendar.hours.get(day.weekday(), []),
+            holiday=rules.public_holiday(day),
+        )
+        entry.slots = [
+            Slot(start, end, _state(facility, calendar, holders, start, end, now))
+            for start, end in _cells(facility, day, *bounds)
+        ]
+        entry.free_count = sum(slot.is_free for slot in entry.slots)
+        entry.status = _day_status(entry)
+        strip.append(entry)
+        day += dt.timedelta(days=1)
+
+    def strip_opening(first: dt.date) -> dt.date:
+        end = min(first + dt.timedelta(days=STRIP_DAYS - 1), last)
+        return first_free(first, end) or first
+
+    step = dt.timedelta(days=STRIP_DAYS)
+    return DayPicker(
+        facility=facility,
+        strip=strip,
+        day=next(entry for entry in strip if entry.date == chosen),
+        first_free_day=first_free_day,
+        earlier=strip_opening(strip_start - step) if strip_start > today else None,
+        later=strip_opening(strip_start + step) if strip_start + step <= last else None,
+        refused=refused,
+        # The default day and the strip's links follow the strip's own slots (a free time
+        # becomes too soon or past) and midnight (the horizon moves, today becomes past).
+        valid_until=_next_change(facility, strip, now),
+    )
+
+
+def _day_status(day: PickerDay) -> DayStatus:
+    """What the strip says of a day: its free times, or why it has none."""
+    if day.free_count:
+        return DayStatus.FREE
+    states = {slot.state for slot in day.times}
+    if SlotState.TAKEN in states:
+        return DayStatus.FULL
+    if states & {SlotState.PAST, SlotState.TOO_SOON}:
+        return DayStatus.UNAVAILABLE
+    # No hours that weekday, a closure or a holiday (what a closure leaves is too short).
+    return DayStatus.CLOSED
+
+
+def lengths_that_fit(
+    facility: Facility, start: dt.datetime, *, now: dt.datetime | None = None
+) -> list[int]:
+    """The lengths (in slots, min_slots to max_slots) a booking starting at `start` may have
+    by the rules about time (rules.time_violations: opening hours, closures, the next booking
+    and its buffer): what the booking form offers. Empty when none may start then. Two
+    queries."""
+    now = now or clock.now()
+    slot = dt.timedelta(minutes=facility.slot_minutes)
+    longest = start + slot * facility.max_slots
+    calendar = rules.FacilityCalendar.load(facility, start, longest)
+    holders = rules.Holders.load(facility, start, longest)
+    return [
+        slots
+        for slots in range(facility.min_slots, facility.max_slots + 1)
+        if not rules.time_violations(facility, calendar, holders, start, start + slot * slots, now)
+    ]

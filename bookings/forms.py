@@ -17,10 +17,13 @@ from haidepok import clock
 from haidepok.fields import BoundedDateField, PhoneField
 
 
-def length_choices(facility: Facility) -> list[tuple[int, str]]:
-    """The lengths a facility can be booked for, in slots, labelled in hours and minutes."""
+def length_choices(facility: Facility, lengths: list[int] | None = None) -> list[tuple[int, str]]:
+    """The lengths a facility can be booked for, in slots, labelled in hours and minutes:
+    `lengths` when given (those that fit a picked start), else min_slots to max_slots."""
     choices = []
-    for slots in range(facility.min_slots, facility.max_slots + 1):
+    if lengths is None:
+        lengths = list(range(facility.min_slots, facility.max_slots + 1))
+    for slots in lengths:
         minutes = slots * facility.slot_minutes
         hours, rest = divmod(minutes, 60)
         parts = []
@@ -83,16 +86,24 @@ class BookingRequestForm(forms.Form):
         tariff_classes: list[ClassTariffs] = (),
         addons: list[AddOn] = (),
         confirming: bool = False,
+        lengths: list[int] | None = None,
         **kwargs,
     ):
         """`tariff_classes` (facilities.selectors.tariff_classes, today or later) and `addons`
         (the add-ons it lends) add their inputs; a facility with neither keeps the plain form.
-        `confirming`: the check page was sent, with the price it showed."""
+        `confirming`: the check page was sent, with the price it showed. `lengths`: the only
+        lengths to offer (availability.lengths_that_fit the start picked on the facility
+        page); a sent form offers them all, its start may have been changed since."""
         super().__init__(*args, **kwargs)
         self.facility = facility
         self.confirming = confirming
         self.fields["start_time"].choices = start_time_choices(facility, opening_hours)
-        self.fields["slots"].choices = length_choices(facility)
+        self.fields["slots"].choices = length_choices(facility, lengths)
+        if lengths is not None:
+            self.fields["slots"].help_text = _(
+                "Only the lengths that end before the next booking, closing time or the "
+                "longest booking allowed."
+            )
         self.tariff_classes = list(tariff_classes)
         self.addon_list = list(addons)
         if self.tariff_classes:

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bookings import actions, pricing, rules, services
+from bookings import actions, availability, pricing, rules, services
 from bookings.errors import BookingError
 from bookings.forms import BookingRequestForm, CancelForm
 from bookings.ics import booking_calendar
@@ -61,15 +61,23 @@ def receipt_of(invoice: Invoice | None) -> Payment | None:
     return next(iter(invoice.settling_payments), None)
 
 
-def _initial_from_query(request, facility: Facility) -> dict:
-    """Prefill the form from the slot the resident picked in the week view (?mulai=...)."""
+def _initial_from_query(request, facility: Facility) -> tuple[dict, list[int] | None]:
+    """Prefill the form from the time the resident picked on the facility page (?mulai=...),
+    with the facility's minimum length; and the lengths that fit from then (None: offer every
+    length, the rules answer on "Check")."""
     initial = {"phone": getattr(request.user, "phone", ""), "slots": facility.min_slots}
     # A start outside the bound (or not a moment) prefills nothing.
     start = clock.moment_from_query(request.GET.get("mulai"))
-    if start is not None:
-        local = clock.to_local(start)
-        initial.update(date=local.date(), start_time=local.strftime("%H:%M"))
-    return initial
+    if start is None:
+        return initial, None
+    local = clock.to_local(start)
+    initial.update(date=local.date(), start_time=local.strftime("%H:%M"))
+    # A time no booking may start at (taken meanwhile, off the grid) keeps every length: the
+    # check names what is wrong.
+    lengths = availability.lengths_that_fit(facility, start) or None
+    if lengths:
+        initial["slots"] = lengths[0]
+    return initial, lengths
 
 
 @login_required
@@ -81,6 +89,7 @@ def booking_new(request, slug):
     facility = get_object_or_404(published_facilities(), slug=slug)
     hours = list(OpeningHours.objects.filter(facility=facility).values_list("opens", "closes"))
     action = request.POST.get("action", "preview")
+    initial, lengths = _initial_from_query(request, facility)
     form = BookingRequestForm(
         request.POST or None,
         facility=facility,
@@ -88,7 +97,8 @@ def booking_new(request, slug):
         tariff_classes=tariff_classes(facility, clock.local_now().date()),
         addons=facility_addons(facility),
         confirming=action == "confirm",
-        initial=_initial_from_query(request, facility),
+        initial=initial,
+        lengths=None if request.method == "POST" else lengths,
     )
     context = {"facility": facility, "form": form}
     if request.method == "POST" and action != "edit" and form.is_valid():

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from bookings.availability import facility_availability
+from bookings.availability import day_picker
 from bookings.selectors import free_between, free_on
 from facilities.forms import CatalogFilterForm
 from facilities.models import Closure
@@ -83,13 +83,16 @@ def facility_detail(request, slug):
     facility = bookable_facility_name(slug)
     if facility is None:
         raise Http404
-    today = clock.local_now().date()
-    week_of = clock.day_from_query(request.GET.get("minggu"), today)
-    monday = week_of - dt.timedelta(days=week_of.weekday())
+    # The day asked for (?tanggal=; ?minggu= is the week view's old link, kept for bookmarks
+    # and shared links); a malformed one is refused on the page. Only the parsed date and
+    # whether one was asked make the key: any other text shares the page without a date.
+    asked_text = request.GET.get("tanggal") or request.GET.get("minggu")
+    asked = clock.day_from_query(asked_text, None)
+    malformed = bool(asked_text) and asked is None
     content = page_cache.cached(
         "facility",
-        (facility["id"], monday),
-        lambda: _facility_content(facility["id"], monday),
+        (facility["id"], asked, malformed),
+        lambda: _facility_content(facility["id"], asked, malformed),
         scope=facility_scope(facility["id"]),
     ).content
     return render(
@@ -99,10 +102,13 @@ def facility_detail(request, slug):
     )
 
 
-def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.datetime]:
-    """The facility page's main part for the week from `monday`, and until when it holds."""
+def _facility_content(
+    facility_id: int, asked: dt.date | None, malformed: bool
+) -> tuple[str, dt.datetime]:
+    """The facility page's main part with the day `asked` in its picker (None: the first day
+    with a free time), and until when it holds."""
     facility = published_facilities().get(pk=facility_id)
-    availability = facility_availability(facility, monday, 7)
+    picker = day_picker(facility, asked)
     upcoming_closures = list(
         Closure.objects.affecting(facility).filter(end__gt=clock.now()).order_by("start")[:10]
     )
@@ -114,10 +120,9 @@ def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.dateti
         "facilities/_facility_content.html",
         {
             "facility": facility,
-            "availability": availability,
+            "picker": picker,
+            "day_refused": picker.refused or malformed,
             "today": today,
-            "previous_week": monday - dt.timedelta(days=7),
-            "next_week": monday + dt.timedelta(days=7),
             "opening_hours": facility.opening_hours.all(),
             "upcoming_closures": upcoming_closures,
             "tariff_classes": tariffs,
@@ -130,7 +135,7 @@ def _facility_content(facility_id: int, monday: dt.date) -> tuple[str, dt.dateti
     # midnight.
     valid_until = min(
         [
-            availability.valid_until,
+            picker.valid_until,
             clock.next_local_midnight(clock.now()),
             *(closure.end for closure in upcoming_closures),
         ]
