@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, User
-from accounts.whatsapp import WhatsAppOptInError, normalise_mobile
+from accounts.whatsapp import NOT_MOBILE, WhatsAppOptInError, normalise_mobile
 from haidepok.fields import PhoneField
 
 
@@ -52,6 +52,11 @@ class WhatsAppNumberForm(forms.Form):
         label=_("WhatsApp number"),
         help_text=_("An Indonesian mobile number. We send a 6-digit code there by WhatsApp."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whatever is wrong with it (a letter, a landline), the same answer: what we need.
+        self.fields["number"].error_messages["invalid"] = NOT_MOBILE
 
     def clean_number(self):
         # The one rule of what a WhatsApp number is, shared with the service.

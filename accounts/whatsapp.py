@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User, WhatsAppVerification
 from bookings import whatsapp
@@ -31,6 +31,8 @@ from haidepok import clock
 CODE_VALID = dt.timedelta(minutes=10)
 MAX_TRIES = 5
 RESEND_AFTER = dt.timedelta(minutes=1)
+
+NOT_MOBILE = gettext_lazy("Enter an Indonesian mobile number, e.g. 0812 3456 7890.")
 
 # An Indonesian mobile number: 8, then 8 to 11 more digits (after 0, 62 or +62).
 _MOBILE = re.compile(r"^8[1-9][0-9]{7,10}$")
@@ -54,10 +56,7 @@ def normalise_mobile(number: str) -> str:
     elif digits.startswith("0"):
         digits = digits[1:]
     if not _MOBILE.match(digits):
-        raise WhatsAppOptInError(
-            "not_mobile",
-            _("Enter an Indonesian mobile number, e.g. 0812 3456 7890."),
-        )
+        raise WhatsAppOptInError("not_mobile", NOT_MOBILE)
     return "+62" + digits
 
 
