@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -9,6 +9,9 @@ class HaiDepokConfig(AppConfig):
     def ready(self):
         from haidepok.sites import sync_site
 
-        # Sent for haidepok after django.contrib.sites (earlier in INSTALLED_APPS) has created
-        # its default "example.com": this handler then overwrites it.
-        post_migrate.connect(sync_site, sender=self, dispatch_uid="haidepok.sync_site")
+        # post_migrate is sent per app with models (haidepok has none): listen for the sites
+        # app's own, after its handler that creates the default "example.com" (connected
+        # first, in SitesConfig.ready), and overwrite that.
+        post_migrate.connect(
+            sync_site, sender=apps.get_app_config("sites"), dispatch_uid="haidepok.sync_site"
+        )
