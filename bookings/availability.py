@@ -271,6 +271,44 @@ class PickerDay(Day):
         """The day's start times a resident can read: those within opening hours."""
         return [slot for slot in self.slots if slot.state != SlotState.OUTSIDE_HOURS]
 
+    @property
+    def gone_runs(self) -> list["TimeRun"]:
+        """The times at the start of the day that have passed or are too soon to book, as
+        runs of one state ("08.00–13.00 past"): said in a line each rather than a row of
+        tiles each, so that the first free time is not pushed down the page."""
+        runs: list[TimeRun] = []
+        for slot in self.times[: self._gone_count]:
+            if runs and runs[-1].state == slot.state:
+                runs[-1].last = slot
+            else:
+                runs.append(TimeRun(slot.state, slot, slot))
+        return runs
+
+    @property
+    def tiles(self) -> list[Slot]:
+        """The times shown one by one: from the first that is neither past nor too soon."""
+        return self.times[self._gone_count :]
+
+    @property
+    def _gone_count(self) -> int:
+        gone = 0
+        for slot in self.times:
+            if slot.state not in (SlotState.PAST, SlotState.TOO_SOON):
+                break
+            gone += 1
+        return gone
+
+
+@dataclass
+class TimeRun:
+    state: SlotState
+    first: Slot
+    last: Slot
+
+    @property
+    def label(self) -> str:
+        return str(SLOT_STATE_LABELS[self.state])
+
 
 @dataclass
 class DayPicker:

@@ -120,12 +120,19 @@ def test_the_legend_comes_before_the_times_and_names_every_state(client):
     facility = open_facility(min_slots=2)
 
     html = page(client, facility, tanggal=TODAY.isoformat()).content.decode()
-    legend, times = html.index('class="pick-legend"'), html.index('class="pick-times"')
+    legend, times = html.index('class="pick-legend"'), html.index('class="pick-run')
     assert legend < times
     for label in ("Booked", "Too soon to book", "Too little time to book", "Closed", "Past"):
         assert label in html[legend:times]
-    # Today at 09.00: 08.00 has passed, later times are too soon, each says which in text.
-    assert 'class="pick-time past"' in html and 'class="pick-time too_soon"' in html
+    # Today at 09.00: 08.00 and 09.00 have passed, later times are too soon, each run says which in a
+    # line of text; none is a link.
+    assert "08.00–09.00: Past" in html and "10.00–19.00: Too soon to book" in html
+    assert 'class="pick-times"' not in html[times:] and "?mulai=2027-02-25" not in html
+    # Tomorrow: too soon until 09.00 (a line), then the times one by one.
+    tomorrow = page(client, facility, tanggal="2027-02-26").content.decode()
+    assert "08.00: Too soon to book" in tomorrow
+    assert 'class="pick-time free" href="/fasilitas/' in tomorrow
+    assert "?mulai=2027-02-26T09:00" in tomorrow and "?mulai=2027-02-26T08:00" not in tomorrow
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@
   }
 
   document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest("[data-picker] .pick-day, [data-picker] .pick-pages a, [data-picker] .pick-none a");
+    var link = event.target.closest && event.target.closest("[data-picker] .pick-day, [data-picker] .pick-page, [data-picker] .pick-none a");
     if (!link || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
     event.preventDefault();
     var url = new URL(link.href, window.location.href);

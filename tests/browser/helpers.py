@@ -41,22 +41,38 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     expect(page.get_by_role("button", name=t("Sign out"))).to_be_visible()
 
 
-def show_week_of(page: Page, day: dt.date) -> None:
-    """On a facility page, go forward week by week until the week view shows `day`."""
-    today = clock.local_now().date()
-    monday = today - dt.timedelta(days=today.weekday())
-    for _ in range((day - monday).days // 7):
-        page.get_by_role("link", name=t("Next week")).click()
+def strip_day(page: Page, day: dt.date):
+    """The facility page's link to `day` in its strip of days."""
+    return page.locator(f'a.pick-day[href^="?tanggal={day.isoformat()}"]')
+
+
+def show_day(page: Page, day: dt.date) -> None:
+    """On a facility page, page the strip of days forward until it shows `day`, and choose it
+    (works with and without JavaScript: the links load the page, or picker.js swaps it)."""
+    for _ in range(60):
+        if strip_day(page, day).count():
+            break
+        page.get_by_role("link", name=t("Later days")).click()
+        expect(page.locator("[data-picker]")).not_to_have_attribute("aria-busy", "true")
+    link = strip_day(page, day)
+    if link.get_attribute("aria-current") != "date":
+        link.click()
+    expect(strip_day(page, day)).to_have_attribute("aria-current", "date")
+
+
+# The week view's name, kept for tests written before the day picker.
+show_week_of = show_day
 
 
 def free_slot(page: Page, day: dt.date, time: str = "10:00"):
-    """The week view's link that books the free slot at `time` (HH:MM, WIB) on `day`."""
-    return page.locator(f'a.slot.free[href$="mulai={day.isoformat()}T{time}"]')
+    """The picker's link that books the free time `time` (HH:MM, WIB) on `day`."""
+    return page.locator(f'a.pick-time.free[href$="mulai={day.isoformat()}T{time}"]')
 
 
 def pick_slot(page: Page, facility, day: dt.date, time: str = "10:00") -> None:
-    """From the facility page, pick the free slot and land on the booking form."""
-    show_week_of(page, day)
+    """From the facility page, choose the day, then the free time, and land on the booking
+    form."""
+    show_day(page, day)
     free_slot(page, day, time).click()
     expect(page).to_have_url(re.compile(f"/fasilitas/{facility.slug}/pesan/[?]mulai="))
 
