@@ -7,6 +7,7 @@ delivery.deliver (what a worker runs) and sweeping.sweep (what beat runs) send t
 """
 
 import datetime as dt
+import time
 
 import pytest
 from django.core import mail
@@ -19,6 +20,14 @@ from bookings.models import Booking, Notification
 from bookings.outbox import delivery, sweeping
 from facilities.models import Facility
 from haidepok import clock
+from tests.e2e_support import (
+    SmtpSink,
+    Worker,
+    celery_broker,
+    shared_redis_url,
+    unique_queue,
+    wait_until,
+)
 from tests.factories import (
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
@@ -448,3 +457,64 @@ def test_the_whatsapp_views_need_a_signed_in_resident_and_a_post(client, gateway
     client.force_login(UserFactory())
     assert client.get(reverse("whatsapp_opt_out")).status_code == 405
     assert gateway.received == []
+
+
+# --- With a real worker -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_waits_out_the_gateway_down_and_delivers_once(gateway, tmp_path):
+    """Redis as the broker and a `celery worker` process: the request commits while the
+    gateway is down, the worker's attempts fail and back off (Celery retries), and once the
+    gateway is back the message arrives, once; the mail went at the first attempt."""
+    url, queue = shared_redis_url(), unique_queue()
+    smtp = SmtpSink().start()
+    gateway.down()
+    worker = None
+    try:
+        with celery_broker(url, queue):
+            worker = Worker(
+                broker_url=url,
+                queue=queue,
+                smtp=smtp,
+                log=tmp_path / "worker.log",
+                NOTIFICATION_MAX_ATTEMPTS="5",
+                WHATSAPP_TIMEOUT="2",
+                **gateway.settings(),
+            ).start()
+            resident = UserFactory(
+                email="siti@example.test", whatsapp_number=NUMBER, whatsapp_verified_at=NOW
+            )
+            booking = book_now(resident)
+            row = whatsapp_row(booking)
+
+            smtp.wait_for(1)
+            wait_until(
+                lambda: "could not be reached" in Notification.objects.get(pk=row.pk).last_error,
+                20,
+                "a failed attempt",
+            )
+            assert Notification.objects.get(pk=row.pk).state in (State.PENDING, State.SENDING)
+            gateway.up()
+            wait_until(
+                lambda: Notification.objects.get(pk=row.pk).state == State.SENT,
+                30,
+                "the WhatsApp row sent",
+            )
+            time.sleep(1)  # a doubled message would show by now
+            assert [m.template for m in gateway.received] == ["haidepok_approved"]
+            assert gateway.received[0].reference == f"notification-{row.pk}"
+            assert len(smtp.received()) == 1
+    finally:
+        if worker is not None:
+            worker.stop()
+        smtp.stop()
+
+
+def book_now(user) -> Booking:
+    """An automatic approval a week ahead, requested now (the worker's clock is real)."""
+    facility = open_facility(approval=Facility.Approval.AUTO, name="Balai Rakyat Beji")
+    start = clock.local_datetime(clock.local_now().date() + dt.timedelta(days=7), dt.time(10))
+    return request_booking(
+        facility, start, start + dt.timedelta(hours=2), now=clock.now(), user=user
+    )
