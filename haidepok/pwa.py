@@ -1,6 +1,7 @@
 """The installable app and the site's face to the outside (issue 15): the web app manifest, the
-service worker, the offline page, robots.txt and the sitemap, and the absolute links that
-sharing needs.
+service worker, the offline page, robots.txt, and the absolute links that sharing needs.
+(The sitemap is facilities/sitemaps.py, a facility's sharing tags facilities/sharing.py, the
+permit's QR image on the ticket permits/qr.py: this package knows no domain app.)
 
 The icons in static/img/ (icon-192.png, icon-512.png, icon-maskable-512.png,
 apple-touch-icon.png) and the sharing image share-default.png (1200x630) were drawn once with
@@ -12,31 +13,19 @@ at run time: no image work on a request.
 
 import functools
 import hashlib
-import io
 import json
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-import segno
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
-from django.contrib.sitemaps import Sitemap
 from django.contrib.staticfiles import finders
-from django.core.files.storage import default_storage
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
-
-from bookings.models import Booking
-from bookings.references import normalise_reference
-from facilities.selectors import published_facilities
-from permits.letters import verification_url
-from permits.selectors import has_letter
 
 THEME_COLOUR = "#0b5d3b"  # --green in static/css/site.css
 BACKGROUND_COLOUR = "#ffffff"  # --paper
@@ -170,88 +159,3 @@ def robots_txt(request):
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-
-
-class _OnSiteUrl(Sitemap):
-    """Links on SITE_URL, not on the Sites framework's domain (example.com until someone sets
-    it) nor on the Host the robot happened to ask."""
-
-    def get_domain(self, site=None):
-        return urlsplit(settings.SITE_URL).netloc
-
-    def get_protocol(self, protocol=None):
-        return urlsplit(settings.SITE_URL).scheme
-
-
-class PublicPagesSitemap(_OnSiteUrl):
-    changefreq = "daily"
-
-    def items(self):
-        return ["home", "public_calendar"]
-
-    def location(self, item):
-        return reverse(item)
-
-
-class FacilitySitemap(_OnSiteUrl):
-    """Every facility the catalog lists, from the catalog's own selector: a facility that is
-    not bookable (unpublished, or its community not verified) is not in the sitemap either."""
-
-    changefreq = "daily"
-
-    def items(self):
-        # No photos or tariffs: the sitemap shows the link and the date only.
-        return (
-            published_facilities()
-            .select_related(None)
-            .prefetch_related(None)
-            .only("slug", "updated_at")
-        )
-
-    def location(self, facility):
-        return reverse("facility_detail", args=[facility.slug])
-
-    def lastmod(self, facility):
-        return facility.updated_at
-
-
-SITEMAPS = {"pages": PublicPagesSitemap, "facilities": FacilitySitemap}
-
-
-def qr_svg(url: str) -> bytes:
-    """A QR code of `url` as an SVG document, as the permit letter's (permits/letters.py)."""
-    buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buffer, kind="svg", scale=5, border=4)
-    return buffer.getvalue()
-
-
-@login_required
-@require_GET
-def permit_qr(request, reference):
-    """The permit's QR code on the resident's booking page, as an image of its own: the
-    service worker keeps it with the page, so the ticket shows it at the venue offline. The
-    resident's own booking with a permit only; anything else answers 404, as the letter does."""
-    booking = (
-        Booking.objects.select_related("invoice")
-        .filter(reference=normalise_reference(reference), user=request.user)
-        .first()
-    )
-    if booking is None or not has_letter(booking):
-        raise Http404
-    response = HttpResponse(qr_svg(verification_url(booking)), content_type="image/svg+xml")
-    # Personal: kept by no shared cache; the service worker keeps the resident's own copy.
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def facility_share(facility: dict) -> dict:
-    """The facility page's sharing tags from what its view reads anyway (one query:
-    facilities.selectors.bookable_facility_name with "slug", "description" and "cover", the
-    name of the cover photo's file or None): its link, the start of its description and its
-    cover photo, else the site's default image."""
-    cover = facility.get("cover")
-    return {
-        "url": absolute(reverse("facility_detail", args=[facility["slug"]])),
-        "description": Truncator(" ".join((facility.get("description") or "").split())).chars(200),
-        "image": absolute(default_storage.url(cover)) if cover else "",
-    }

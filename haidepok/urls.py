@@ -6,6 +6,8 @@ from django.urls import include, path
 from haidepok import views
 
 urlpatterns = [
+    # The app's manifest and service worker, robots.txt: at the root, before the rest.
+    path("", include("haidepok.pwa_urls")),
     path("", include("facilities.urls")),
     path("", include("bookings.urls")),
     path("", include("communities.urls")),

@@ -16,7 +16,9 @@ from PIL import Image
 
 from bookings.models import BookingStatus
 from communities.models import Community
+from facilities import sharing
 from haidepok import pwa
+from permits import qr
 from tests.factories import BookingFactory, FacilityFactory, FacilityPhotoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -208,7 +210,7 @@ def test_the_facility_page_has_sharing_tags_and_no_personal_data(client):
 def test_the_facility_share_tags_use_its_description_and_cover_photo():
     """What facilities/views.py passes as `share` (pwa.facility_share), from the selector's
     row."""
-    share = pwa.facility_share(
+    share = sharing.facility_share(
         {
             "slug": "balai-rakyat-beji",
             "description": "Aula   serbaguna\nuntuk 80 orang." + " lagi" * 100,
@@ -220,7 +222,7 @@ def test_the_facility_share_tags_use_its_description_and_cover_photo():
     assert share["description"].startswith("Aula serbaguna untuk 80 orang.")
     assert len(share["description"]) <= 200
     assert share["image"] == f"{SITE}/media/facilities/1/aula.webp"
-    assert pwa.facility_share({"slug": "x", "description": "", "cover": None})["image"] == ""
+    assert sharing.facility_share({"slug": "x", "description": "", "cover": None})["image"] == ""
 
 
 def test_the_facility_meta_block_prefers_the_share_context(rf):
@@ -348,7 +350,7 @@ def test_the_qr_encodes_the_verification_url():
     url = f"{SITE}/verifikasi/ABC/"
     expected = io.BytesIO()
     segno.make(url, error="m", micro=False).save(expected, kind="svg", scale=5, border=4)
-    assert pwa.qr_svg(url) == expected.getvalue()
+    assert qr.qr_svg(url) == expected.getvalue()
 
 
 def test_a_cover_photo_is_used(client):
