@@ -72,7 +72,5 @@ class WhatsAppCodeForm(forms.Form):
         regex=r"^\s*[0-9]{6}\s*$",
         max_length=12,
         error_messages={"invalid": _("Enter the 6 digits of the code.")},
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )

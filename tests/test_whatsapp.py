@@ -449,6 +449,17 @@ def test_the_profile_shows_each_step(gateway, signed_in):
     assert "Stop WhatsApp notifications" in page
 
 
+def test_the_profile_reads_the_pending_code_in_one_query(
+    gateway, signed_in, django_assert_num_queries
+):
+    client, user = signed_in
+    client.post(reverse("whatsapp_request_code"), {"number": NUMBER})
+    client.get(reverse("profile"))  # the session's first read of the messages
+    # The session, the user, the pending code, the header's "manages something?", the tokens.
+    with django_assert_num_queries(5):
+        assert client.get(reverse("profile")).status_code == 200
+
+
 def test_the_whatsapp_views_need_a_signed_in_resident_and_a_post(client, gateway):
     for name in ("whatsapp_request_code", "whatsapp_confirm", "whatsapp_opt_out"):
         response = client.post(reverse(name), {"number": NUMBER, "code": "123456"})

@@ -20,4 +20,10 @@ At least once, not exactly once: a worker killed after the SMTP server accepted 
 before it recorded the row as sent, leaves the row in "sending"; the sweep takes it back and
 it is sent again. Every attempt of a row carries the same Message-ID, so the copy is
 recognisable as the same message.
+
+Every channel has these guarantees (bookings.channels): a WhatsApp row is claimed, checked,
+retried, swept and resent exactly as a mail is. Its message carries "notification-<id>" as
+the Cloud API's biz_opaque_callback_data (the API has no idempotency key, so a copy sent
+after a worker died is recognisable, not prevented). A refusal for good (a number that is not
+on WhatsApp) fails the row at once with WhatsApp's reason; an outage is retried.
 """
