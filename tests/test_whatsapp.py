@@ -529,3 +529,10 @@ def book_now(user) -> Booking:
     return request_booking(
         facility, start, start + dt.timedelta(hours=2), now=clock.now(), user=user
     )
+
+
+def test_a_token_without_a_phone_number_id_stops_the_start(django_process):
+    result = django_process(["check"], env={"WHATSAPP_TOKEN": "secret"})
+
+    assert result.returncode != 0
+    assert "WHATSAPP_PHONE_NUMBER_ID must be set with WHATSAPP_TOKEN" in result.stderr
