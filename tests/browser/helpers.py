@@ -38,7 +38,15 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label(label("E-?mail")).fill(email)
     page.get_by_label(label("Sandi|Kata sandi|Password")).fill(password)
     page.get_by_role("button", name=label("Masuk|Sign in")).click()
-    expect(page.get_by_role("button", name=t("Sign out"))).to_be_visible()
+    # Signed in: the header's "Sign out" is there, hidden in its menu while that is closed.
+    expect(page.get_by_role("button", name=t("Sign out"), include_hidden=True)).to_have_count(1)
+
+
+def open_menu(page: Page) -> None:
+    """Open the header's menu (a <details>), when the header has one and it is closed."""
+    menu = page.locator("details.site-menu")
+    if menu.count() and menu.get_attribute("open") is None:
+        menu.locator("> summary").click()
 
 
 def strip_day(page: Page, day: dt.date):
