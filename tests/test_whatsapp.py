@@ -7,6 +7,7 @@ delivery.deliver (what a worker runs) and sweeping.sweep (what beat runs) send t
 """
 
 import datetime as dt
+import socket
 import time
 
 import pytest
@@ -216,6 +217,28 @@ def test_an_answer_500_is_retried_later(gateway, resident):
     gateway.heal()
     assert delivery.deliver(row.pk).status == "sent"
     assert len(gateway.received) == 1
+
+
+def test_a_gateway_that_does_not_answer_times_out_and_is_retried(gateway, resident, settings):
+    # A port that takes the connection but never answers: the attempt gives up at the timeout.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    settings.WHATSAPP_API_URL = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    settings.WHATSAPP_TIMEOUT = 1
+    try:
+        booking = book(resident)
+        started = time.monotonic()
+        send_all()
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+
+    row = whatsapp_row(booking)
+    assert row.state == State.PENDING
+    assert "timed out" in row.last_error
+    assert took < 5
+    assert len(mail.outbox) == 1
 
 
 def test_a_number_not_on_whatsapp_fails_at_once_with_the_reason(gateway, resident):
