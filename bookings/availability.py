@@ -393,10 +393,28 @@ def day_picker(
         earlier=strip_opening(strip_start - step) if strip_start > today else None,
         later=strip_opening(strip_start + step) if strip_start + step <= last else None,
         refused=refused,
-        # The default day and the strip's links follow the strip's own slots (a free time
-        # becomes too soon or past) and midnight (the horizon moves, today becomes past).
-        valid_until=_next_change(facility, strip, now),
+        valid_until=_next_grid_change(facility, today, strip_end + step, bounds, now),
     )
+
+
+def _next_grid_change(
+    facility: Facility,
+    first: dt.date,
+    last: dt.date,
+    bounds: tuple[dt.time, dt.time],
+    now: dt.datetime,
+) -> dt.datetime:
+    """As _next_change, for every cell from `first` to `last`: the picker shows the strip, but
+    also names the first free day and opens the strips before and after it on their first
+    free day, any of which the clock alone may change (a free time becomes too soon)."""
+    lead = dt.timedelta(hours=facility.lead_hours)
+    changes = [clock.next_local_midnight(now)]
+    day = first
+    while day <= last:
+        for start, _end in _cells(facility, day, *bounds):
+            changes.extend(moment for moment in (start - lead, start) if moment > now)
+        day += dt.timedelta(days=1)
+    return min(changes)
 
 
 def _day_status(day: PickerDay) -> DayStatus:

@@ -244,3 +244,16 @@ def test_each_day_is_its_own_cached_page_and_a_booking_shows_at_once(
     BookingFactory(facility=facility, start=at(first, dt.time(10)), end=at(first, dt.time(11)))
     html = page(client, facility, tanggal=first.isoformat()).content.decode()
     assert f"?mulai={first.isoformat()}T10:00" not in html
+
+
+def test_the_clock_alone_moves_the_default_day_of_a_cached_page(client, monkeypatch):
+    facility = open_facility(hours=((dt.time(19), dt.time(20)),), lead_hours=24)
+    friday, saturday = TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=2)
+    assert page(client, facility).context["picker"].day.date == friday
+
+    # From Thursday 19.00 on, Friday's only time is within the lead time.
+    later = at(TODAY, dt.time(19)) + dt.timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    html = page(client, facility).content.decode()
+    assert f"?mulai={saturday.isoformat()}T19:00" in html
+    assert f"?mulai={friday.isoformat()}T19:00" not in html
