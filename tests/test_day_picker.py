@@ -57,7 +57,7 @@ def test_the_strip_starts_today_and_never_shows_a_past_day(client):
     past = page(client, facility, tanggal="2027-02-20")
     assert past.context["picker"].strip[0].date == TODAY
     assert "That day cannot be booked here" in past.content.decode()
-    assert "tanggal=2027-02-2" + "0" not in strip_text(past.content.decode())
+    assert "tanggal=2027-02-20" not in strip_text(past.content.decode())
     # The strips follow each other a week at a time and stop at the horizon.
     later = page(client, facility, tanggal=picker.later.isoformat()).context["picker"]
     assert later.strip[0].date == TODAY + dt.timedelta(days=7)
