@@ -31,12 +31,15 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["full_name", "phone", "language"]}),
+        # Set by the resident on their profile (a code sent there proves the number).
+        (_("WhatsApp"), {"fields": ["whatsapp_number", "whatsapp_verified_at"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+    readonly_fields = ["whatsapp_number", "whatsapp_verified_at"]
     add_fieldsets = [
         (
             None,

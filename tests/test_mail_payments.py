@@ -183,12 +183,12 @@ def test_the_approval_mail_carries_the_invoice_and_its_deadline(facility, staff)
     pay_url = f"{SITE}/booking-saya/{booking.reference}/bayar/"
     assert (
         f"Please pay invoice {invoice.number} of Rp 600.000 by Monday, 22 February 2027, "
-        "10:00 WIB. If it is not paid by then, the booking is released and the time is free "
+        "10.00 WIB. If it is not paid by then, the booking is released and the time is free "
         "for others."
     ) in message.body
     assert f"Invoice number: {invoice.number}" in message.body
     assert "Amount: Rp 600.000" in message.body
-    assert "Pay by: Monday, 22 February 2027, 10:00 WIB" in message.body
+    assert "Pay by: Monday, 22 February 2027, 10.00 WIB" in message.body
     assert "Sound system: 2 × Rp 75.000 = Rp 150.000" in message.body
     assert pay_url in message.body
     html = html_of(message)
@@ -205,7 +205,7 @@ def test_the_deadline_is_the_start_when_that_comes_first_in_wib(facility, staff)
 
     assert Invoice.objects.get(booking=booking).due_at == START
     message = mail_to("siti@example.test", Kind.APPROVED)
-    assert "Pay by: Monday, 1 March 2027, 10:00 WIB" in message.body
+    assert "Pay by: Monday, 1 March 2027, 10.00 WIB" in message.body
 
 
 def test_the_approval_mail_in_indonesian(facility, staff):
@@ -215,8 +215,8 @@ def test_the_approval_mail_in_indonesian(facility, staff):
     invoice = Invoice.objects.get(booking=booking)
     message = mail_to("siti@example.test", Kind.APPROVED)
     # Django's own catalogue names days and months; times in WIB; rupiah with dots.
-    assert "Senin, 22 Februari 2027, 10:00 WIB" in message.body
-    assert "Senin, 1 Maret 2027, 10:00–13:00 WIB" in message.body
+    assert "Senin, 22 Februari 2027, 10.00 WIB" in message.body
+    assert "Senin, 1 Maret 2027, 10.00–13.00 WIB" in message.body
     assert invoice.number in message.body
     assert "Rp 600.000" in message.body
     assert f"{SITE}/booking-saya/{booking.reference}/bayar/" in message.body
@@ -265,9 +265,9 @@ def test_the_receipt_mail_is_the_proof_of_payment(facility, staff):
     assert f"Invoice number: {invoice.number}" in message.body
     assert "Amount paid: Rp 600.000" in message.body
     assert "Method: Bank transfer" in message.body
-    # Recorded at 13:00 WIB (06:00 UTC): shown in WIB.
-    assert "Paid at: Saturday, 20 February 2027, 13:00 WIB" in message.body
-    assert "When: Monday, 1 March 2027, 10:00–13:00 WIB" in message.body
+    # Recorded at 13.00 WIB (06:00 UTC): shown in WIB.
+    assert "Paid at: Saturday, 20 February 2027, 13.00 WIB" in message.body
+    assert "When: Monday, 1 March 2027, 10.00–13.00 WIB" in message.body
     assert "Facility: Balai Rakyat Beji" in message.body
     receipt_url = f"{SITE}/booking-saya/{booking.reference}/bukti-bayar/"
     assert receipt_url in message.body
@@ -287,8 +287,8 @@ def test_the_receipt_mail_in_indonesian(facility, staff):
     message = mail_to("siti@example.test", Kind.PAYMENT_RECEIVED)
     assert booking.reference in message.subject
     assert payment.receipt_number in message.body
-    assert "Sabtu, 20 Februari 2027, 13:00 WIB" in message.body
-    assert "Senin, 1 Maret 2027, 10:00–13:00 WIB" in message.body
+    assert "Sabtu, 20 Februari 2027, 13.00 WIB" in message.body
+    assert "Senin, 1 Maret 2027, 10.00–13.00 WIB" in message.body
     assert "Rp 600.000" in message.body
     assert f"{SITE}/booking-saya/{booking.reference}/bukti-bayar/" in message.body
     assert '<html lang="id">' in html_of(message)
@@ -315,7 +315,7 @@ def test_a_payment_through_the_gateway_sends_its_receipt_once(facility, staff):
     assert "Method: QRIS" in message.body
     # The gateway's moment (never later than when it told us), in WIB.
     payment = Payment.objects.get(invoice=invoice)
-    assert f"{clock.to_local(payment.paid_at):%H:%M} WIB" in message.body.split("Paid at: ")[1]
+    assert f"{clock.to_local(payment.paid_at):%H.%M} WIB" in message.body.split("Paid at: ")[1]
     assert Notification.objects.filter(kind=Kind.PAYMENT_RECEIVED).count() == 1
 
 
@@ -337,7 +337,7 @@ def test_a_booking_released_unpaid_is_told_why_in_the_resident_s_words(facility,
     )
     assert (
         f"Your booking of Balai Rakyat Beji has been released: its invoice {invoice.number} "
-        "was not paid by the deadline, Monday, 22 February 2027, 10:00 WIB, so the time is "
+        "was not paid by the deadline, Monday, 22 February 2027, 10.00 WIB, so the time is "
         "free for others again."
     ) in message.body
     # Not the event's reason as the sweep wrote it (in the language it happened to run in).
@@ -355,7 +355,7 @@ def test_the_release_mail_in_indonesian(facility, staff):
     message = mail_to("siti@example.test", Kind.CANCELLED)
     assert booking.reference in message.subject
     assert Invoice.objects.get(booking=booking).number in message.body
-    assert "Senin, 22 Februari 2027, 10:00 WIB" in message.body
+    assert "Senin, 22 Februari 2027, 10.00 WIB" in message.body
     assert '<html lang="id">' in html_of(message)
 
 

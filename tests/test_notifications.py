@@ -269,7 +269,7 @@ def test_the_request_received_mail_in_english(people):
     assert message.from_email == "Hai Depok <noreply@haidepok.local>"
     assert "Hello Siti," in message.body
     assert "Pemkot Depok staff will decide on it" in message.body
-    assert "Monday, 1 March 2027, 10:00–12:00 WIB" in message.body
+    assert "Monday, 1 March 2027, 10.00–12.00 WIB" in message.body
     link = f"http://127.0.0.1:8000/booking-saya/{booking.reference}/"
     assert link in message.body
     assert f'href="{link}"' in html_of(message)
@@ -312,7 +312,7 @@ def test_the_approval_mail_in_indonesian(people):
     assert booking.reference in message.subject
     assert "Balai Rakyat Beji" in message.subject
     # Django's own catalogue names days and months in Indonesian.
-    assert "Senin, 1 Maret 2027, 10:00–12:00 WIB" in message.body
+    assert "Senin, 1 Maret 2027, 10.00–12.00 WIB" in message.body
     assert "Senin, 1 Maret 2027" in html_of(message)
     assert '<html lang="id">' in html_of(message)
     calendar, _ = calendar_of(message, "invitation.ics")
@@ -461,8 +461,8 @@ def test_the_reminder_mail(people):
     send_all()
 
     message = mail_to("siti@example.test")
-    assert message.subject == "Reminder: Balai Rakyat Beji, Monday, 1 March at 10:00 WIB"
-    assert "your booking of Balai Rakyat Beji starts on Monday, 1 March 2027 at 10:00 WIB" in (
+    assert message.subject == "Reminder: Balai Rakyat Beji, Monday, 1 March at 10.00 WIB"
+    assert "your booking of Balai Rakyat Beji starts on Monday, 1 March 2027 at 10.00 WIB" in (
         message.body
     )
     assert booking.reference in message.body

@@ -13,6 +13,7 @@ import time
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import whatsapp as opt_in
 from accounts.models import WhatsAppVerification
@@ -388,7 +389,7 @@ def test_a_new_code_at_most_once_a_minute_and_it_replaces_the_old(gateway):
     opt_in.whatsapp_request_code(user=user, number=NUMBER, now=NOW)
     first = last_code(gateway)
 
-    with pytest.raises(opt_in.WhatsAppOptInError) as refusal:
+    with pytest.raises(opt_in.WhatsAppOptInError) as refusal, translation.override("en"):
         opt_in.whatsapp_request_code(user=user, number=NUMBER, now=NOW + dt.timedelta(seconds=59))
     assert refusal.value.code == "too_soon"
     assert "Ask again in 1 second." in refusal.value.message
