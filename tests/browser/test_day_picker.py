@@ -68,7 +68,7 @@ def test_pick_a_day_a_time_and_a_length_then_book(
 ):
     balai_rakyat.min_slots, balai_rakyat.max_slots, balai_rakyat.buffer_minutes = 2, 4, 0
     balai_rakyat.save()
-    day = booking_day(4)
+    day = booking_day(9)  # in the second strip of days: "Later days" first
     # Booked from 14.00: from 10.00, two, three or four hours fit; from 12.00 only two.
     BookingFactory(facility=balai_rakyat, start=at(day, 14), end=at(day, 16))
     page = new_context(**PHONE, java_script_enabled=javascript).new_page()
