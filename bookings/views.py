@@ -138,6 +138,11 @@ def booking_new(request, slug):
                 return _summary(request, context, _quote(request_fields), price_changed=error)
             form.add_rule_errors(error)
         else:
+            if booking.status == BookingStatus.APPROVED:
+                sent = _("Your booking %(reference)s is approved.")
+            else:
+                sent = _("Your booking request %(reference)s has been sent.")
+            messages.success(request, sent % {"reference": booking.reference})
             return redirect("booking_detail", reference=booking.reference)
     return render(request, "bookings/booking_form.html", context, status=200)
 

@@ -1,7 +1,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from facilities.models import (
     CLASS_RULES,
@@ -34,6 +34,24 @@ def bookable_facility_name(slug: str) -> dict | None:
     """{"id", "name"} of the bookable facility with this slug, or None: one indexed query, all
     that a page served from the page cache asks the database."""
     return Facility.objects.bookable().filter(slug=slug).values("id", "name").first()
+
+
+def bookable_facility_head(slug: str) -> dict | None:
+    """What the facility page around its cached content shows, from one indexed query:
+    {"id", "name", "slug", "description", "cover"} (cover: the storage name of the cover
+    photo, or None, for the sharing tags), or None when it is not bookable."""
+    cover = (
+        FacilityPhoto.objects.filter(facility=OuterRef("pk"))
+        .order_by("-is_cover", "position", "id")
+        .values("image")[:1]
+    )
+    return (
+        Facility.objects.bookable()
+        .filter(slug=slug)
+        .annotate(cover=Subquery(cover))
+        .values("id", "name", "slug", "description", "cover")
+        .first()
+    )
 
 
 def search_facilities(

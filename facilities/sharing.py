@@ -9,7 +9,7 @@ from haidepok.pwa import absolute
 
 def facility_share(facility: dict) -> dict:
     """The facility page's sharing tags from what its view reads anyway (one query:
-    facilities.selectors.bookable_facility_name with "slug", "description" and "cover", the
+    facilities.selectors.bookable_facility_head with "slug", "description" and "cover", the
     name of the cover photo's file or None): its link, the start of its description and its
     cover photo, else the site's default image."""
     cover = facility.get("cover")

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from bookings.availability import day_picker
@@ -12,7 +13,7 @@ from facilities.forms import CatalogFilterForm
 from facilities.models import Closure
 from facilities.pages import facility_scope
 from facilities.selectors import (
-    bookable_facility_name,
+    bookable_facility_head,
     facility_addons,
     lowest_paying_tariff,
     published_facilities,
@@ -20,7 +21,9 @@ from facilities.selectors import (
     tariff_classes,
     with_lowest_price,
 )
+from facilities.sharing import facility_share
 from haidepok import clock, page_cache
+from haidepok.pwa import absolute
 
 PAGE_SIZE = 12
 CATALOG_PARAMETERS = [*CatalogFilterForm.base_fields, "halaman"]
@@ -80,7 +83,7 @@ def _catalog_content(params) -> str:
 
 
 def facility_detail(request, slug):
-    facility = bookable_facility_name(slug)
+    facility = bookable_facility_head(slug)
     if facility is None:
         raise Http404
     # The day asked for (?tanggal=; ?minggu= is the week view's old link, kept for bookmarks
@@ -98,7 +101,11 @@ def facility_detail(request, slug):
     return render(
         request,
         "facilities/facility_detail.html",
-        {"facility_name": facility["name"], "content": mark_safe(content)},
+        {
+            "facility_name": facility["name"],
+            "content": mark_safe(content),
+            "share": facility_share(facility),
+        },
     )
 
 
@@ -120,6 +127,8 @@ def _facility_content(
         "facilities/_facility_content.html",
         {
             "facility": facility,
+            # Built from SITE_URL, not the request: this content is cached for everyone.
+            "share_url": absolute(reverse("facility_detail", args=[facility.slug])),
             "picker": picker,
             "day_refused": picker.refused or malformed,
             "today": today,

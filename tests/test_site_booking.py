@@ -99,6 +99,9 @@ def test_preview_then_confirm_creates_the_booking(client, facility, day):
     page = client.get(confirm["Location"]).content.decode()
     assert booking.reference in page
     assert "Menunggu persetujuan" in page
+    # Said once, after sending.
+    assert f"Permintaan booking {booking.reference} sudah terkirim." in page
+    assert "sudah terkirim" not in client.get(confirm["Location"]).content.decode()
 
 
 def test_rule_failures_are_shown_next_to_their_fields_and_keep_the_input(client, facility, day):

@@ -119,8 +119,8 @@ def test_free_means_a_booking_of_the_minimum_length_can_start(client):
         free_on_monday(client, "19:00", "20:00") == set()
     )  # the last hour before closing at 20.00
     assert free_on_monday(client, "18:00", "20:00") == {"Lapang"}
-    page = client.get(f"/fasilitas/{gap.slug}/", {"minggu": "2027-03-01"})
-    monday = page.context["availability"].days[0]
+    page = client.get(f"/fasilitas/{gap.slug}/", {"tanggal": "2027-03-01"})
+    monday = page.context["picker"].day
     states = {slot.start_label: slot.state for slot in monday.slots}
     assert states["11.00"] == states["19.00"] == "too_short"
 
@@ -193,7 +193,7 @@ def test_catalog_queries_do_not_grow_with_facilities(client, django_assert_max_n
         client.get("/", query)
 
 
-def test_facility_page_shows_details_and_the_week(client):
+def test_facility_page_shows_details_and_the_day_picker(client):
     facility = open_all_week(
         FacilityFactory(
             name="Balai Rakyat Beji",
@@ -206,15 +206,19 @@ def test_facility_page_shows_details_and_the_week(client):
     )
     TariffFactory(facility=facility, price=150_000, legal_basis="Perda Kota Depok No. 1/2024")
 
-    response = client.get(f"/fasilitas/{facility.slug}/", {"minggu": "2027-03-03"})
+    response = client.get(f"/fasilitas/{facility.slug}/", {"tanggal": "2027-03-01"})
     page = response.content.decode()
 
     assert response.status_code == 200
     assert "Sound system" in page and "Jaga kebersihan." in page
     assert "Rp 150.000" in page and "Perda Kota Depok No. 1/2024" in page
     assert "mlat=-6.374100" in page
-    days = response.context["availability"].days
-    assert [day.date for day in days] == [MONDAY + dt.timedelta(days=n) for n in range(7)]
+    # The strip of days from today (Thursday), Monday chosen, its times to book.
+    picker = response.context["picker"]
+    assert [day.date for day in picker.strip] == [
+        NOW.date() + dt.timedelta(days=n) for n in range(7)
+    ]
+    assert picker.day.date == MONDAY
     assert f"/fasilitas/{facility.slug}/pesan/?mulai=2027-03-01T10:00" in page
 
 

@@ -12,6 +12,7 @@ from tests.browser.helpers import (
     check_picked_slot,
     fill_booking_form,
     label,
+    open_menu,
     pick_slot,
     sign_in,
     t,
@@ -24,7 +25,8 @@ NEW_PASSWORD = "Depok-Bersih-2026"
 
 
 def my_bookings_link(page):
-    """The header's link to "Booking saya", in the account menu."""
+    """The header's link to "Booking saya", in the account menu (opened first)."""
+    open_menu(page)
     return page.get_by_role("navigation", name=t("Account")).get_by_role(
         "link", name=t("My bookings")
     )
@@ -42,6 +44,7 @@ def test_sign_up_book_follow_download_and_cancel(
 ):
     # Sign up from the header.
     page.goto("/")
+    open_menu(page)
     page.get_by_role("link", name=t("Sign up"), exact=True).click()
     expect(page).to_have_url(re.compile("/akun/signup/$"))
     page.get_by_label(label("E-?mail")).fill("rina@example.test")

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import t
+from tests.browser.helpers import open_menu, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,10 +22,12 @@ def test_the_header_switches_to_english_and_back(page, balai_rakyat):
     expect(html).to_have_attribute("lang", "id")
     expect(heading).to_have_text(indonesian_title)
 
+    open_menu(page)
     page.get_by_role("button", name="English").click()
     expect(page).to_have_url(re.compile(r"/$"))  # back on the page it was asked from
     expect(html).to_have_attribute("lang", "en")
     expect(heading).to_have_text(TITLE)
+    open_menu(page)
     expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
 
     # The choice sticks while browsing.
@@ -33,8 +35,10 @@ def test_the_header_switches_to_english_and_back(page, balai_rakyat):
     expect(html).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Public facilities")).to_be_visible()
 
+    open_menu(page)
     page.get_by_role("button", name="Bahasa Indonesia").click()
     expect(page).to_have_url(re.compile(f"/fasilitas/{balai_rakyat.slug}/$"))
     expect(html).to_have_attribute("lang", "id")
     expect(page.get_by_role("link", name=t("Public facilities"))).to_be_visible()
+    open_menu(page)
     expect(page.get_by_role("link", name=t("Sign in"), exact=True)).to_be_visible()
