@@ -67,6 +67,13 @@ def test_the_profile_lists_my_tokens_only(signed_in, resident):
     assert resident.email in page
 
 
+def test_a_resident_who_manages_nothing_finds_how_to_register_a_community(signed_in):
+    """The header shows "Kelola" only to managers; the profile leads residents there."""
+    page = signed_in.get(PROFILE).content.decode()
+
+    assert 'href="/kelola/komunitas/daftar/"' in page
+
+
 def test_a_new_key_is_shown_once_and_works(signed_in, resident):
     response = signed_in.post(NEW_TOKEN, {"name": "Spreadsheet RT 05"})
 
