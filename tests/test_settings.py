@@ -95,6 +95,24 @@ def test_production_settings_pass_the_deploy_check_without_warnings(django_proce
     assert "WARNING" not in result.stderr
 
 
+def test_production_static_files_collect_as_the_image_build_does(django_process, tmp_path):
+    """The Dockerfile's collectstatic with the hashed, compressed storage: a file that names
+    another one missing (a source map of a vendored script) fails the build."""
+    result = django_process(
+        ["collectstatic", "--noinput"],
+        env={
+            "DEBUG": "false",
+            "SECRET_KEY": LONG_SECRET,
+            "ALLOWED_HOSTS": "localhost",
+            "STATIC_ROOT": str(tmp_path / "static"),
+        },
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
 def test_the_deploy_check_warns_that_the_payment_simulator_moves_no_money(django_process):
     result = django_process(
         ["check", "--deploy"],
