@@ -183,6 +183,14 @@ def test_the_catalog_has_sharing_tags_with_absolute_urls(client):
     assert "Pesan fasilitas publik Depok" in meta(html, "name", "description")
 
 
+@pytest.mark.parametrize("path", ["/", "/kalender/", "/akun/login/", "/offline/"])
+def test_every_page_has_one_description(client, path):
+    """The shared pages their own; every other one the site's (Lighthouse asks each)."""
+    html = client.get(path).content.decode()
+
+    assert html.count('<meta name="description"') == 1
+
+
 def test_the_default_share_image_is_1200_by_630():
     with Image.open(finders.find("img/share-default.png")) as image:
         assert image.size == (1200, 630)
