@@ -256,10 +256,11 @@ class Dataset:
                     "full_name",
                     "phone",
                     "language",
+                    "whatsapp_number",
                 ],
                 (
                     (password, "f", f"warga{n}@example.org", "f", "t", now, f"Warga {n}")
-                    + ("081234567890", "id")
+                    + ("081234567890", "id", "")
                     for n in range(self.residents)
                 ),
             )

@@ -85,24 +85,30 @@ def test_the_site_booking_form_answers_a_date_in_year_one_without_a_500(client):
 @pytest.mark.parametrize(
     "week", ["0001-01-01", "1999-12-31", "2100-01-01", "3000-01-01", "9999-12-31", "x"]
 )
-def test_a_facility_page_for_a_week_at_the_edge_of_the_calendar_shows_this_week(client, week):
+@pytest.mark.parametrize("parameter", ["minggu", "tanggal"])
+def test_a_facility_page_for_a_day_at_the_edge_of_the_calendar_shows_the_first_free_day(
+    client, week, parameter
+):
+    """The old week links (?minggu=) and the day picker's (?tanggal=) at dates no booking can
+    have: the page, with its strip from today and the first day with a free time."""
     open_facility(slug="balai")
 
-    response = client.get("/fasilitas/balai/", {"minggu": week})
+    response = client.get("/fasilitas/balai/", {parameter: week})
 
     assert response.status_code == 200
-    today = clock.local_now().date()
-    monday = today - dt.timedelta(days=today.weekday())
-    assert f"?minggu={(monday + dt.timedelta(days=7)).isoformat()}" in response.content.decode()
+    picker = response.context["picker"]
+    assert picker.strip[0].date == clock.local_now().date()
+    assert picker.day.date == picker.first_free_day
 
 
-def test_the_last_week_a_booking_can_have_is_shown(client):
+def test_a_day_beyond_the_horizon_shows_the_first_free_day(client):
     open_facility(slug="balai")
 
-    response = client.get("/fasilitas/balai/", {"minggu": "2099-12-31"})
+    response = client.get("/fasilitas/balai/", {"tanggal": "2099-12-31"})
 
     assert response.status_code == 200
-    assert "?minggu=2099-12-21" in response.content.decode()  # the week before it
+    picker = response.context["picker"]
+    assert picker.refused and picker.day.date == picker.first_free_day
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])

@@ -297,7 +297,7 @@ def test_the_requirements_page_takes_a_fixed_number_of_queries(
     client, hall, django_assert_max_num_queries
 ):
     client.force_login(organizer_of(hall))
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(9) as few:
         client.get(manage_url(hall))
     for n in range(5):
         requirement(hall, f"Dokumen {n}")

@@ -399,12 +399,12 @@ def test_the_form_and_check_pages_use_a_fixed_number_of_queries(
     client, resident, hall, sound, day, django_assert_max_num_queries
 ):
     data = form_data(day, tariff_class="sosial", **{f"addon_{sound.pk}": "1"})
-    # The session, user, facility, photos, hours; its tariffs and add-ons.
-    with django_assert_max_num_queries(7) as few_form:
+    # The session, user, facility, photos, hours; its tariffs and add-ons; the menu's Kelola.
+    with django_assert_max_num_queries(8) as few_form:
         client.get(url(hall))
     # The form's, then the rules (verified email, calendar, holders, quota, the add-ons, the
-    # day's tariffs, the add-ons' use at that time) and the quote (tariffs, add-ons).
-    with django_assert_max_num_queries(18) as few_check:
+    # day's tariffs, the add-ons' use at that time), the quote (tariffs, add-ons), the menu.
+    with django_assert_max_num_queries(19) as few_check:
         client.post(url(hall), data)
 
     for n in range(6):
