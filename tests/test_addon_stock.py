@@ -4,7 +4,6 @@ the stock. Shared by the facilities that lend it, and race-free: booking_request
 add-ons' rows, so two requests at two halls cannot both take the last sound systems."""
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -22,6 +21,7 @@ from tests.factories import (
     request_booking,
     wib,
 )
+from tests.race_support import race
 
 NOW = wib(2027, 2, 20, 10)
 DAY = (2027, 3, 1)
@@ -196,29 +196,6 @@ def test_a_slot_holding_booking_without_lines_holds_no_items():
 
 
 # --- The race ---------------------------------------------------------------------------------
-
-
-def race(attempt, threads):
-    """Run attempt(i) in `threads` threads released together, each on its own connection."""
-    barrier = threading.Barrier(threads)
-    outcomes: list = [None] * threads
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            outcomes[i] = attempt(i)
-        except Exception as error:  # noqa: BLE001 - every outcome is checked by the test
-            outcomes[i] = error
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=90)
-    assert not any(worker.is_alive() for worker in workers), "a request never returned"
-    return outcomes
 
 
 @pytest.fixture(params=["as-it-comes", "all-checked-before-any-insert"])

@@ -4,7 +4,6 @@ messages, on the form and saving nothing; and two staff saving overlapping tarif
 save one."""
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -27,6 +26,7 @@ from tests.factories import (
     organizer_of,
     staff_with_permissions,
 )
+from tests.race_support import race
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -412,26 +412,13 @@ def test_two_staff_saving_overlapping_tariffs_at_once_save_one(monkeypatch):
         time.sleep(0.2)
 
     monkeypatch.setattr(tariffs, "check_tariff", check_then_pause)
-    barrier = threading.Barrier(2)
-    responses: list = [None, None]
 
     def save(i):
-        try:
-            barrier.wait(timeout=20)
-            data = tariff_data(facility, valid_from=f"2027-01-0{i + 1}", price=str(50_000 + i))
-            responses[i] = browsers[i].post(f"{TARIFFS}add/", data)
-        except Exception as error:  # noqa: BLE001 - checked below
-            responses[i] = error
-        finally:
-            connection.close()
+        data = tariff_data(facility, valid_from=f"2027-01-0{i + 1}", price=str(50_000 + i))
+        return browsers[i].post(f"{TARIFFS}add/", data)
 
-    workers = [threading.Thread(target=save, args=(i,)) for i in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
+    responses = race(save, threads=2)
 
-    assert not any(worker.is_alive() for worker in workers)
     assert sorted(getattr(response, "status_code", response) for response in responses) == [
         200,
         302,

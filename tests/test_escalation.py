@@ -3,7 +3,6 @@ half the time a reminder to the deciders, once overdue a mail to each supervisor
 even with two sweeps at once; withdrawn when the request was decided before it was sent."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,6 +23,7 @@ from tests.factories import (
     request_booking,
     wib,
 )
+from tests.race_support import race
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -289,23 +289,7 @@ def test_two_sweeps_at_once_send_each_once():
         for i in range(4)
     ]
     Booking.objects.update(created_at=REQUESTED_AT)
-    barrier = threading.Barrier(2)
-    outcomes: list = [None, None]
-
-    def sweep(i):
-        try:
-            barrier.wait(timeout=20)
-            outcomes[i] = escalation.escalate_decisions(now=DUE)
-        except Exception as error:  # noqa: BLE001 - the test checks every outcome
-            outcomes[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = race(lambda i: escalation.escalate_decisions(now=DUE), threads=2)
 
     assert all(isinstance(outcome, dict) for outcome in outcomes), outcomes
     assert sum(outcome["reminded"] for outcome in outcomes) == 4 * 2

@@ -16,6 +16,7 @@ from bookings import rules, services
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent, BookingStatus
 from facilities.models import Facility
+from tests import race_support
 from tests.factories import (
     UserFactory,
     fast_password_hashing,  # noqa: F401 (a fixture)
@@ -59,27 +60,7 @@ def timing(request, monkeypatch):
 
 
 def race(attempt, threads=THREADS):
-    """Run attempt(i) in `threads` threads released together; return what each returned or
-    raised. Each thread has its own connection, closed when it is done."""
-    barrier = threading.Barrier(threads)
-    outcomes: list = [None] * threads
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            outcomes[i] = attempt(i)
-        except Exception as error:  # noqa: BLE001 - every outcome is checked by the test
-            outcomes[i] = error
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers), "a request never returned"
-    return outcomes
+    return race_support.race(attempt, threads)
 
 
 def one_winner(outcomes, kind, loser_codes):

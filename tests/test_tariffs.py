@@ -4,7 +4,6 @@ checks, an add-on's rules and the bookings a smaller stock leaves lent twice; an
 two editors entering overlapping tariffs at once."""
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -33,6 +32,7 @@ from tests.factories import (
     staff_with_permissions,
     wib,
 )
+from tests.race_support import race
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -700,29 +700,6 @@ def test_a_lowered_stock_names_the_bookings_it_leaves_lent_twice(sound):
 
 
 # --- The race ---------------------------------------------------------------------------------
-
-
-def race(attempt, threads):
-    """Run attempt(i) in `threads` threads released together, each on its own connection."""
-    barrier = threading.Barrier(threads)
-    outcomes: list = [None] * threads
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            outcomes[i] = attempt(i)
-        except Exception as error:  # noqa: BLE001 - every outcome is checked by the test
-            outcomes[i] = error
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(worker.is_alive() for worker in workers), "an editor never returned"
-    return outcomes
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 the check-in there."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
@@ -17,6 +16,7 @@ from tests.factories import (
     fast_password_hashing,  # noqa: F401 (a fixture)
 )
 from tests.permits_support import CONTACT_PHONE, END, NOW, RESIDENT, START, approve, permit_cast
+from tests.race_support import race
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
@@ -381,24 +381,15 @@ def test_concurrent_check_ins_write_one_event():
     cast = permit_cast(approval=Facility.Approval.COMMUNITY)
     booking = approve(cast)
     actors = [cast.organizer, cast.staff] * 4
-    barrier = threading.Barrier(len(actors))
-    outcomes = []
 
-    def attempt(actor):
+    def attempt(i):
         try:
-            barrier.wait(timeout=10)
-            booking_check_in(booking=Booking(pk=booking.pk), actor=actor, now=DURING)
-            outcomes.append("checked in")
+            booking_check_in(booking=Booking(pk=booking.pk), actor=actors[i], now=DURING)
         except CheckInError as error:
-            outcomes.append(error.code)
-        finally:
-            connection.close()
+            return error.code
+        return "checked in"
 
-    threads = [threading.Thread(target=attempt, args=(actor,)) for actor in actors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(attempt, threads=len(actors))
 
     assert sorted(outcomes) == ["already_checked_in"] * (len(actors) - 1) + ["checked in"]
     assert len(check_in_events(booking)) == 1
