@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from haidepok.errors import CodedError
+
 MESSAGES = {
     "not_allowed": _("You are not allowed to record payments."),
     "already_paid": _("This invoice is already paid."),
@@ -20,18 +22,6 @@ MESSAGES = {
 }
 
 
-class PaymentError(Exception):
-    def __init__(self, code: str, **params):
-        if code not in MESSAGES:
-            raise ValueError(f"unknown payment error code {code!r}")
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        text = str(MESSAGES[self.code])
-        return text % self.params if self.params else text
-
-    def __str__(self):
-        return f"{self.code}: {self.message}"
+class PaymentError(CodedError):
+    MESSAGES = MESSAGES
+    subject = "payment"

@@ -3,6 +3,8 @@ as bookings.errors does for the booking's own changes."""
 
 from django.utils.translation import gettext_lazy as _
 
+from haidepok.errors import CodedError
+
 MESSAGES = {
     "not_allowed": _("Only the facility's organizers and Pemkot staff may check a booking in."),
     "not_approved": _("A booking that is %(status)s cannot be checked in."),
@@ -12,20 +14,8 @@ MESSAGES = {
 }
 
 
-class CheckInError(Exception):
+class CheckInError(CodedError):
     """The check-in was refused; nothing was written."""
 
-    def __init__(self, code: str, **params):
-        if code not in MESSAGES:
-            raise ValueError(f"unknown check-in error code {code!r}")
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        text = str(MESSAGES[self.code])
-        return text % self.params if self.params else text
-
-    def __str__(self):
-        return f"{self.code}: {self.message}"
+    MESSAGES = MESSAGES
+    subject = "check-in"
