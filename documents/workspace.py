@@ -21,6 +21,7 @@ from documents import requirements
 from documents.forms import RequirementForm
 from documents.models import DocumentRequirement
 from facilities.models import Facility
+from haidepok.forms import read_only, show_refusal
 
 
 def _context(request, facility: Facility) -> dict:
@@ -33,14 +34,6 @@ def _context(request, facility: Facility) -> dict:
         "may_see_bookings": can_manage_bookings_of(request.user, facility),
         "tariffs_only": False,  # facility_for_viewer let them see the whole facility
     }
-
-
-def _show_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _requirement_of(facility: Facility, requirement_id: int) -> DocumentRequirement:
@@ -67,7 +60,7 @@ def facility_requirements(request, slug):
                 facility=facility, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Document requirement added."))
             return redirect("manage_facility_documents", slug=facility.slug)
@@ -101,13 +94,12 @@ def requirement_edit(request, slug, requirement_id):
         except DocumentRequirement.DoesNotExist:
             raise Http404 from None  # deleted by another editor since the page was read
         except ValidationError as error:
-            _show_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Document requirement saved."))
             return redirect("manage_facility_documents", slug=facility.slug)
     if not context["may_edit"]:
-        for field in form.fields.values():
-            field.disabled = True
+        read_only(form)
     return render(
         request,
         "documents/requirements.html",

@@ -19,6 +19,7 @@ from facilities import services
 from facilities.forms import ClosureForm, FacilityForm, OpeningHoursFormSet, PhotoUploadForm
 from facilities.models import Closure, Facility, FacilityPhoto
 from haidepok import clock
+from haidepok.forms import read_only
 
 
 def _facility_page(request, template: str, facility: Facility, may: dict, **context):
@@ -83,8 +84,7 @@ def facility_edit(request, slug):
         messages.success(request, _("Facility saved."))
         return _after_policy_change(request, facility)
     if not may["edit_facility"]:
-        for field in form.fields.values():
-            field.disabled = True  # shown, read-only, without a Save button
+        read_only(form)  # shown, without a Save button
     return _facility_page(
         request,
         "kelola/facility_form.html",

@@ -24,24 +24,7 @@ from facilities import tariffs
 from facilities.models import AddOn, Facility, Tariff
 from facilities.tariff_forms import AddOnForm, TariffEndForm, TariffForm
 from haidepok import clock
-
-
-def show_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """Put a service's refusal on `form`: a field's errors next to the field (`rename` maps
-    the service's names to the form's), the rest (an overlap) above the form."""
-    rename = rename or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        field = rename.get(field, field)
-        form.add_error(field if field in form.fields else None, errors)
-
-
-def _disable(form) -> None:
-    for field in form.fields.values():
-        field.disabled = True  # shown, read-only, without a Save button
-
+from haidepok.forms import read_only, show_refusal
 
 # --- Tariffs -------------------------------------------------------------------------------
 
@@ -114,7 +97,7 @@ def facility_tariffs(request, slug):
         try:
             tariffs.tariff_create(facility=facility, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            show_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Tariff added."))
             return redirect("manage_facility_tariffs", slug=facility.slug)
@@ -137,12 +120,12 @@ def tariff_edit(request, slug, tariff_id):
         except Tariff.DoesNotExist:
             raise Http404 from None  # deleted by another editor since the page was read
         except ValidationError as error:
-            show_errors(form, error)  # the service refused before changing the tariff
+            show_refusal(form, error)  # the service refused before changing the tariff
         else:
             messages.success(request, _("Tariff saved."))
             return redirect("manage_facility_tariffs", slug=facility.slug)
     if not may_edit:
-        _disable(form)
+        read_only(form)
     return render(
         request,
         "kelola/tariff_form.html",
@@ -166,7 +149,7 @@ def tariff_end(request, slug, tariff_id):
         except Tariff.DoesNotExist:
             raise Http404 from None  # deleted by another editor since the page was read
         except ValidationError as error:
-            show_errors(form, error, rename={"valid_until": "last_day"})
+            show_refusal(form, error, rename={"valid_until": "last_day"})
         else:
             messages.success(request, _("Tariff ended."))
             return redirect("manage_facility_tariffs", slug=facility.slug)
@@ -228,7 +211,7 @@ def community_addons(request, slug):
         try:
             tariffs.addon_create(community=community, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            show_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Add-on added."))
             return redirect("manage_community_addons", slug=community.slug)
@@ -264,7 +247,7 @@ def addon_edit(request, slug, addon_id):
         try:
             saved = tariffs.addon_update(addon=addon, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            show_errors(form, error)  # the service refused before changing the add-on
+            show_refusal(form, error)  # the service refused before changing the add-on
         else:
             messages.success(request, _("Add-on saved."))
             if saved.over_stock:
@@ -283,7 +266,7 @@ def addon_edit(request, slug, addon_id):
                 )
             return redirect("manage_community_addons", slug=community.slug)
     if not context["may_edit"]:
-        _disable(form)
+        read_only(form)
     return render(request, "kelola/addon_form.html", {**context, "addon": addon, "form": form})
 
 
