@@ -219,13 +219,18 @@ def _days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
 
 def _next_change(facility: Facility, days: list[Day], now: dt.datetime) -> dt.datetime:
     """The first moment after `now` at which `_state` can answer differently for a slot of
-    `days` with nothing else changed: a start (past), a start less the lead time (too soon),
-    or the next midnight in WIB (the booking horizon moves by a day)."""
+    `days` with nothing else changed (see _next_clock_change)."""
+    return _next_clock_change(facility, (slot.start for day in days for slot in day.slots), now)
+
+
+def _next_clock_change(facility: Facility, starts, now: dt.datetime) -> dt.datetime:
+    """The first moment after `now` at which the clock alone changes what a start among
+    `starts` is: it passes (past), or comes within the lead time (too soon); or the next
+    midnight in WIB (the booking horizon moves by a day)."""
     lead = dt.timedelta(hours=facility.lead_hours)
     changes = [clock.next_local_midnight(now)]
-    for day in days:
-        for slot in day.slots:
-            changes.extend(moment for moment in (slot.start - lead, slot.start) if moment > now)
+    for start in starts:
+        changes.extend(moment for moment in (start - lead, start) if moment > now)
     return min(changes)
 
 
@@ -407,14 +412,9 @@ def _next_grid_change(
     """As _next_change, for every cell from `first` to `last`: the picker shows the strip, but
     also names the first free day and opens the strips before and after it on their first
     free day, any of which the clock alone may change (a free time becomes too soon)."""
-    lead = dt.timedelta(hours=facility.lead_hours)
-    changes = [clock.next_local_midnight(now)]
-    day = first
-    while day <= last:
-        for start, _end in _cells(facility, day, *bounds):
-            changes.extend(moment for moment in (start - lead, start) if moment > now)
-        day += dt.timedelta(days=1)
-    return min(changes)
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    starts = (start for day in days for start, _end in _cells(facility, day, *bounds))
+    return _next_clock_change(facility, starts, now)
 
 
 def _day_status(day: PickerDay) -> DayStatus:

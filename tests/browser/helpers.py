@@ -69,7 +69,6 @@ def show_day(page: Page, day: dt.date) -> None:
 
 
 # The week view's name, kept for tests written before the day picker.
-show_week_of = show_day
 
 
 def free_slot(page: Page, day: dt.date, time: str = "10:00"):
