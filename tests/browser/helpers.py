@@ -68,9 +68,6 @@ def show_day(page: Page, day: dt.date) -> None:
     expect(strip_day(page, day)).to_have_attribute("aria-current", "date")
 
 
-# The week view's name, kept for tests written before the day picker.
-
-
 def free_slot(page: Page, day: dt.date, time: str = "10:00"):
     """The picker's link that books the free time `time` (HH:MM, WIB) on `day`."""
     return page.locator(f'a.pick-time.free[href$="mulai={day.isoformat()}T{time}"]')
