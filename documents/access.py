@@ -10,22 +10,12 @@ so that an id proves nothing.
 from django.http import Http404
 
 from bookings.models import Booking
-from bookings.permissions import can_decide, can_manage_bookings_of
-from communities.permissions import has_admin_permission
+from bookings.permissions import can_read_papers_of
 from documents.models import BookingDocument
 
 
 def can_download(user, booking: Booking) -> bool:
-    if not user.is_authenticated:
-        return False
-    if booking.user_id is not None and booking.user_id == user.pk:
-        return True
-    # The admin's booking pages show a booking to whoever may view or change bookings.
-    if has_admin_permission(user, "bookings.view_booking") or has_admin_permission(
-        user, "bookings.change_booking"
-    ):
-        return True
-    return can_decide(user, booking.facility) or can_manage_bookings_of(user, booking.facility)
+    return can_read_papers_of(user, booking)
 
 
 def document_for_downloader(user, public_id) -> BookingDocument:

@@ -5,8 +5,7 @@ import datetime as dt
 from enum import StrEnum
 
 from bookings.models import Booking, BookingStatus
-from bookings.permissions import can_manage_bookings_of
-from communities.permissions import has_admin_permission
+from bookings.permissions import can_read_papers_of
 from payments.models import Invoice, InvoiceState
 
 S = BookingStatus
@@ -43,15 +42,8 @@ def has_letter(booking: Booking) -> bool:
 
 
 def can_download_letter(user, booking: Booking) -> bool:
-    """The resident it belongs to, who manages the facility's bookings (its organizers, Pemkot
-    staff), and staff who may view bookings in the admin."""
-    if not user.is_authenticated:
-        return False
-    return (
-        booking.user_id == user.pk
-        or can_manage_bookings_of(user, booking.facility)
-        or has_admin_permission(user, "bookings.view_booking")
-    )
+    """Who may read the booking's private papers (bookings.permissions.can_read_papers_of)."""
+    return can_read_papers_of(user, booking)
 
 
 def permit_state(booking: Booking, now: dt.datetime) -> PermitState:
