@@ -41,6 +41,7 @@ MESSAGES = {
     # Decisions and changes.
     "invalid_transition": _("A booking that is %(status)s cannot be %(action)s."),
     "reason_required": _("Please give a reason."),
+    "rejection_category_required": _("Choose why the request is rejected from the list."),
     "cancel_too_late": _("Bookings can be cancelled up to %(hours)s hours before the start."),
     "not_allowed": _("You are not allowed to do this."),
     "not_started": _("A no-show can only be recorded once the booking has started."),
@@ -79,6 +80,7 @@ FIELDS = {
     "addon_out_of_stock": "addons",
     "out_of_bounds": "start",
     "reason_required": "reason",
+    "rejection_category_required": "category",
 }
 
 

@@ -18,6 +18,19 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
+class RejectionCategory(models.TextChoices):
+    """Why a request was rejected, in words the public statistics count (/statistik/); the
+    decider's own reason, sent to the resident, says the rest."""
+
+    CITY_EVENT = "city_event", _("Used for a city or government activity")
+    SLOT_CONFLICT = "conflict", _("Conflicts with another activity")
+    UNSUITABLE = "unsuitable", _("Activity not suited to the facility")
+    CAPACITY = "capacity", _("Too many people for the facility")
+    DOCUMENTS = "documents", _("Documents missing or not valid")
+    MAINTENANCE = "maintenance", _("Facility under maintenance")
+    OTHER = "other", _("Other reason")
+
+
 # Only these states hold a slot; the database refuses two of them overlapping on one facility.
 SLOT_HOLDING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
 
@@ -87,6 +100,21 @@ class Booking(models.Model):
     )
     decision_reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Set with a rejection, never without one (a constraint): what the statistics count.
+    rejection_category = models.CharField(
+        _("rejection category"),
+        max_length=12,
+        choices=RejectionCategory.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    # Working days from the day of the request to the day a person decided it
+    # (bookings.service_standard.working_days_between, as the day was then): the statistics'
+    # decision time. None while undecided, and for a facility that approves by itself.
+    decision_working_days = models.PositiveSmallIntegerField(
+        _("decision time (working days)"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The service standard (bookings.service_standard): when a request waiting for a decision
@@ -134,6 +162,14 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(tariff_class__in=["", *TariffClass.values]),
                 name="booking_tariff_class_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=BookingStatus.REJECTED)
+                    & models.Q(rejection_category__in=RejectionCategory.values)
+                )
+                | (~models.Q(status=BookingStatus.REJECTED) & models.Q(rejection_category="")),
+                name="booking_rejection_has_category",
             ),
         ]
         indexes = [

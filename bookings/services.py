@@ -20,6 +20,7 @@ from bookings.models import (
     BookingLine,
     BookingStatus,
     KeptConflict,
+    RejectionCategory,
 )
 from bookings.notifications import notify_transition
 from bookings.permissions import can_manage_bookings_of
@@ -143,15 +144,26 @@ def booking_approve(*, booking: Booking, actor, now: dt.datetime | None = None) 
 
 
 def booking_reject(
-    *, booking: Booking, actor, reason: str, now: dt.datetime | None = None
+    *, booking: Booking, actor, reason: str, category: str, now: dt.datetime | None = None
 ) -> Booking:
+    """Reject a request, saying why twice: a category from RejectionCategory (what the public
+    statistics count) and the decider's own words (what the resident reads)."""
     now = now or clock.now()
     with transaction.atomic():
         booking = _lock(booking)
         check(actor, booking, Action.REJECT, now)
+        if category not in RejectionCategory.values:
+            raise BookingError("rejection_category_required")
         reason = _required(reason)
+        booking.rejection_category = category
         return _change(
-            booking, BookingStatus.REJECTED, actor=actor, now=now, reason=reason, decision=True
+            booking,
+            BookingStatus.REJECTED,
+            actor=actor,
+            now=now,
+            reason=reason,
+            decision=True,
+            extra_fields=["rejection_category"],
         )
 
 
@@ -309,15 +321,21 @@ def _change(
     now: dt.datetime,
     reason: str = "",
     decision: bool = False,
+    extra_fields: list[str] | None = None,
 ) -> Booking:
     from_status = booking.status
     booking.status = to_status
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *(extra_fields or [])]
     if decision:
         booking.decided_by = actor
         booking.decided_at = now
         booking.decision_reason = reason
-        fields += ["decided_by", "decided_at", "decision_reason"]
+        # Counted now, with the city-wide closures as they are today: a closure announced
+        # later does not rewrite how long a past decision took.
+        booking.decision_working_days = service_standard.working_days_between(
+            clock.to_local(booking.created_at).date(), clock.to_local(now).date()
+        )
+        fields += ["decided_by", "decided_at", "decision_reason", "decision_working_days"]
     booking.save(update_fields=fields)
     _record(
         booking, actor=actor, from_status=from_status, to_status=to_status, reason=reason, now=now

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from bookings import service_standard, services
 from bookings.actions import allowed_actions
 from bookings.errors import BookingError
-from bookings.models import Booking, BookingEvent, BookingStatus
+from bookings.models import Booking, BookingEvent, BookingStatus, RejectionCategory
 from bookings.references import normalise_reference
 from communities.permissions import is_pemkot_staff, managed_communities
 from facilities.models import Facility
@@ -153,11 +153,22 @@ def _managed_booking(user, reference: str) -> Booking:
 @login_required
 def booking_manage(request, reference):
     booking = _managed_booking(request.user, reference)
+    return _booking_page(request, booking)
+
+
+def _booking_page(request, booking, *, rejection: dict | None = None, status: int = 200):
     return render(
         request,
         "kelola/booking_detail.html",
-        # The decisions the services would accept now, and only those.
-        {"booking": booking, "actions": allowed_actions(request.user, booking, clock.now())},
+        {
+            "booking": booking,
+            # The decisions the services would accept now, and only those.
+            "actions": allowed_actions(request.user, booking, clock.now()),
+            "rejection_categories": RejectionCategory.choices,
+            # A refused rejection comes back with what was typed, and why it was refused.
+            "rejection": rejection or {},
+        },
+        status=status,
     )
 
 
@@ -171,7 +182,12 @@ def booking_decide(request, reference):
         if action == "approve":
             services.booking_approve(booking=booking, actor=request.user)
         elif action == "reject":
-            services.booking_reject(booking=booking, actor=request.user, reason=reason)
+            services.booking_reject(
+                booking=booking,
+                actor=request.user,
+                reason=reason,
+                category=request.POST.get("category", ""),
+            )
         elif action == "cancel":
             services.booking_cancel(booking=booking, actor=request.user, reason=reason)
         elif action == "no_show":
@@ -179,6 +195,13 @@ def booking_decide(request, reference):
         else:
             raise Http404
     except BookingError as error:
+        if action == "reject" and error.code in ("reason_required", "rejection_category_required"):
+            rejection = {
+                "reason": reason,
+                "category": request.POST.get("category", ""),
+                "error": error.message,
+            }
+            return _booking_page(request, booking, rejection=rejection, status=400)
         messages.error(request, error.message)
     else:
         messages.success(

@@ -30,9 +30,10 @@ class ReasonForm(forms.Form):
     )
 
 
-def reason_form(request) -> ReasonForm:
-    """Bound when the reason page was sent, unbound on the way to it."""
-    return ReasonForm(request.POST if APPLY in request.POST else None)
+def reason_form(request, form_class: type[ReasonForm] = ReasonForm) -> ReasonForm:
+    """Bound when the reason page was sent, unbound on the way to it. An action that needs
+    more than the reason passes a subclass of ReasonForm with the other fields."""
+    return form_class(request.POST if APPLY in request.POST else None)
 
 
 def reason_page(

@@ -25,7 +25,10 @@ def run_action(client, action: str, objects, url: str = BOOKINGS, follow=True, *
 
 
 def send_reason(client, action: str, objects, reason: str, url: str = BOOKINGS, **data):
-    """Send the reason page of `action` (the second step of reject, cancel, decline)."""
+    """Send the reason page of `action` (the second step of reject, cancel, decline). A
+    rejection also needs its category: "other" unless the test gives one."""
+    if action == "reject":
+        data.setdefault("category", "other")
     return run_action(client, action, objects, url=url, apply="yes", reason=reason, **data)
 
 

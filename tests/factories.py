@@ -131,6 +131,10 @@ class BookingFactory(factory.django.DjangoModelFactory):
     attendees = 20
     contact_phone = "+62 812 3333 4444"
     status = BookingStatus.REQUESTED
+    # A rejection always has a category (a constraint): "other" unless a test says which.
+    rejection_category = factory.LazyAttribute(
+        lambda booking: "other" if booking.status == BookingStatus.REJECTED else ""
+    )
 
 
 # --- Helpers for the booking engine's tests -------------------------------------------------

@@ -50,7 +50,9 @@ def decided(booking, status, actor=None):
     if status == BookingStatus.APPROVED:
         return services.booking_approve(booking=booking, actor=actor)
     if status == BookingStatus.REJECTED:
-        return services.booking_reject(booking=booking, actor=actor, reason="Sudah penuh")
+        return services.booking_reject(
+            category="other", booking=booking, actor=actor, reason="Sudah penuh"
+        )
     if status == BookingStatus.CANCELLED:
         return services.booking_cancel(booking=booking, actor=actor, reason="Ditunda")
     raise ValueError(status)
@@ -156,6 +158,34 @@ def test_reject_without_a_reason_is_refused(client, staff):
         assert response.context["form"].errors == {"reason": ["Please give a reason."]}
     assert statuses(booking) == [BookingStatus.REQUESTED]
     assert BookingEvent.objects.filter(booking=booking, to_status="rejected").count() == 0
+
+
+def test_reject_without_a_category_is_refused_and_keeps_the_reason(client, staff):
+    booking = BookingFactory()
+
+    for category in ["", "weather"]:
+        response = send_reason(client, "reject", [booking], "Dipakai acara RW", category=category)
+
+        assert response.status_code == 200
+        assert response.context["form"].errors == {
+            "category": [
+                "Choose why the request is rejected from the list."
+                if not category
+                else "Select a valid choice. weather is not one of the available choices."
+            ]
+        }
+        assert "Dipakai acara RW" in response.content.decode()
+    assert statuses(booking) == [BookingStatus.REQUESTED]
+
+
+def test_reject_records_the_category_chosen(client, staff):
+    booking = BookingFactory()
+
+    send_reason(client, "reject", [booking], "Ada acara pemkot", category="city_event")
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.rejection_category) == ("rejected", "city_event")
+    assert booking.decision_reason == "Ada acara pemkot"
 
 
 def test_reject_with_a_reason_rejects_each_request_and_reports_the_rest(client, staff):
@@ -474,7 +504,7 @@ def test_the_change_list_filters_by_community(client, staff):
 
     assert [b.pk for b in response.context["cl"].result_list] == [ours.pk]
     filters = [spec.title for spec in response.context["cl"].filter_specs]
-    assert len(filters) == 8
+    assert len(filters) == 9
 
 
 @pytest.mark.parametrize("count", [5, 60])

@@ -234,7 +234,9 @@ def test_an_overdue_report_about_a_request_decided_meanwhile_is_withdrawn(commun
     booking, organizers = community_request
     supervisor(email="pengawas@example.test")
     escalation.escalate_decisions(now=DUE)
-    services.booking_reject(booking=booking, actor=organizers[0], reason="Penuh", now=DUE)
+    services.booking_reject(
+        category="other", booking=booking, actor=organizers[0], reason="Penuh", now=DUE
+    )
     mail.outbox.clear()
 
     send_all()

@@ -166,7 +166,9 @@ def test_each_decision_writes_one_row_for_the_resident(people):
 
     rejected = request_booking(approved.facility, wib(2027, 3, 2, 10), wib(2027, 3, 2, 12), now=NOW)
     Notification.objects.all().delete()
-    services.booking_reject(booking=rejected, actor=staff, reason="Dipakai pemkot", now=NOW)
+    services.booking_reject(
+        category="other", booking=rejected, actor=staff, reason="Dipakai pemkot", now=NOW
+    )
     assert rows(rejected) == {(Kind.REJECTED, rejected.user.email)}
 
 
@@ -324,7 +326,11 @@ def test_the_rejection_mail_gives_the_reason(people):
     people["resident"].save()
     booking = request(Facility.Approval.CITY, people)
     services.booking_reject(
-        booking=booking, actor=people["staff"][0], reason="Dipakai <Pemkot> untuk HUT", now=NOW
+        category="other",
+        booking=booking,
+        actor=people["staff"][0],
+        reason="Dipakai <Pemkot> untuk HUT",
+        now=NOW,
     )
     send_all()
 
@@ -995,7 +1001,9 @@ def test_what_is_still_sent_after_the_booking_changed(people, monkeypatch, kind,
         if step == "approve":
             services.booking_approve(booking=booking, actor=staff, now=NOW)
         elif step == "reject":
-            services.booking_reject(booking=booking, actor=staff, reason="Dipakai", now=NOW)
+            services.booking_reject(
+                category="other", booking=booking, actor=staff, reason="Dipakai", now=NOW
+            )
         elif step == "cancel":
             services.booking_cancel(booking=booking, actor=staff, reason="Banjir", now=NOW)
         elif step == "expire":

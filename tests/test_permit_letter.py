@@ -206,7 +206,9 @@ def test_an_unknown_reference_is_a_404(client, cast):
 def test_a_booking_that_is_not_approved_has_no_letter(client, cast, status):
     booking = cast.booking
     if status == "rejected":
-        services.booking_reject(booking=booking, actor=cast.staff, reason="Penuh", now=NOW)
+        services.booking_reject(
+            category="other", booking=booking, actor=cast.staff, reason="Penuh", now=NOW
+        )
     elif status == "cancelled":
         approve(cast)
         services.booking_cancel(booking=booking, actor=cast.resident, now=NOW)

@@ -292,7 +292,11 @@ class BookingMachine(RuleBasedStateMachine):
         self.decide(
             pk,
             lambda: services.booking_reject(
-                booking=Booking(pk=pk), actor=self.staff, reason=reason, now=self.now
+                category="other",
+                booking=Booking(pk=pk),
+                actor=self.staff,
+                reason=reason,
+                now=self.now,
             ),
             expected,
             S.REJECTED,

@@ -151,7 +151,9 @@ def test_staff_deciding_one_request_at_once_make_exactly_one_decision():
     def attempt(i):
         if i % 2:
             return services.booking_approve(booking=booking, actor=staff[i], now=NOW)
-        return services.booking_reject(booking=booking, actor=staff[i], reason="Penuh", now=NOW)
+        return services.booking_reject(
+            category="other", booking=booking, actor=staff[i], reason="Penuh", now=NOW
+        )
 
     decided = one_winner(race(attempt), Booking, {"invalid_transition"})
     booking.refresh_from_db()

@@ -357,7 +357,9 @@ def test_a_cancelled_or_rejected_booking_does_not_count_towards_the_quota(ending
     if ending == "cancelled":
         services.booking_cancel(booking=first, actor=resident, now=NOW)
     else:
-        services.booking_reject(booking=first, actor=staff, reason="Bentrok acara RW", now=NOW)
+        services.booking_reject(
+            category="other", booking=first, actor=staff, reason="Bentrok acara RW", now=NOW
+        )
 
     accepted(facility, wib(2027, 3, 2, 9), wib(2027, 3, 2, 10), user=resident)
 

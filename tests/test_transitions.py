@@ -159,7 +159,15 @@ def test_nobody_else_approves_or_rejects(cast, who):
     actor = getattr(cast, who)
 
     refuses("not_allowed", services.booking_approve, booking, actor=actor, now=NOW)
-    refuses("not_allowed", services.booking_reject, booking, actor=actor, reason="Tidak", now=NOW)
+    refuses(
+        "not_allowed",
+        services.booking_reject,
+        booking,
+        actor=actor,
+        reason="Tidak",
+        category="other",
+        now=NOW,
+    )
 
 
 def test_a_request_is_not_approved_once_its_start_has_come(cast):
@@ -185,7 +193,11 @@ def test_a_rejection_records_who_and_why(cast, who):
     actor = getattr(cast, who)
 
     services.booking_reject(
-        booking=booking, actor=actor, reason="  Dipakai acara kelurahan  ", now=NOW
+        category="other",
+        booking=booking,
+        actor=actor,
+        reason="  Dipakai acara kelurahan  ",
+        now=NOW,
     )
 
     booking.refresh_from_db()
@@ -200,7 +212,12 @@ def test_a_rejection_needs_a_reason(cast, reason):
     booking = request(cast)
 
     error = refuses(
-        "reason_required", services.booking_reject, booking, actor=cast.staff, reason=reason
+        "reason_required",
+        services.booking_reject,
+        booking,
+        actor=cast.staff,
+        reason=reason,
+        category="other",
     )
     assert error.by_field() == {"reason": [error.message]}
 
@@ -436,7 +453,9 @@ def act(action, booking, actor, now):
     if action == "approve":
         return services.booking_approve(booking=booking, actor=actor, now=now)
     if action == "reject":
-        return services.booking_reject(booking=booking, actor=actor, reason="Alasan", now=now)
+        return services.booking_reject(
+            category="other", booking=booking, actor=actor, reason="Alasan", now=now
+        )
     if action == "cancel":
         return services.booking_cancel(booking=booking, actor=actor, reason="Alasan", now=now)
     return services.booking_mark_no_show(booking=booking, actor=actor, now=now)
@@ -452,8 +471,9 @@ def act(action, booking, actor, now):
     ],
 )
 def test_an_illegal_transition_is_refused_and_changes_nothing(cast, action, status):
-    booking = BookingFactory(facility=cast.facility, user=cast.resident, start=START, end=END)
-    Booking.objects.filter(pk=booking.pk).update(status=status)
+    booking = BookingFactory(
+        facility=cast.facility, user=cast.resident, start=START, end=END, status=status
+    )
     # A moment when the action would otherwise be allowed (a no-show needs a started booking).
     now = START + dt.timedelta(minutes=30) if action == "no_show" else NOW
 

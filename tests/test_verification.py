@@ -113,7 +113,9 @@ def test_each_state_verifies_as_what_it_is(client, cast, at, change, moment, sta
     elif change == "cancel":
         services.booking_cancel(booking=booking, actor=cast.resident, now=NOW)
     elif change == "reject":
-        services.booking_reject(booking=booking, actor=cast.organizer, reason="Penuh", now=NOW)
+        services.booking_reject(
+            category="other", booking=booking, actor=cast.organizer, reason="Penuh", now=NOW
+        )
     elif change == "no_show":
         services.booking_mark_no_show(booking=booking, actor=cast.organizer, now=moment)
     elif change == "expire":
@@ -338,7 +340,9 @@ def test_only_an_approved_booking_is_checked_in(cast, status):
         approve(cast)
         services.booking_cancel(booking=booking, actor=cast.resident, now=NOW)
     elif status == "rejected":
-        services.booking_reject(booking=booking, actor=cast.organizer, reason="Penuh", now=NOW)
+        services.booking_reject(
+            category="other", booking=booking, actor=cast.organizer, reason="Penuh", now=NOW
+        )
 
     assert refused(booking, cast.organizer, DURING) == "not_approved"
 

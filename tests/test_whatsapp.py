@@ -138,7 +138,9 @@ def test_each_resident_facing_kind_has_its_template(gateway, resident):
     staff = UserFactory(is_staff=True, whatsapp_number="+6281111111111", whatsapp_verified_at=NOW)
     booking = book(resident, approval=Facility.Approval.CITY)
     send_all()
-    services.booking_reject(booking=booking, actor=staff, reason="Dipakai\nacara kota", now=NOW)
+    services.booking_reject(
+        category="other", booking=booking, actor=staff, reason="Dipakai\nacara kota", now=NOW
+    )
     send_all()
 
     assert [(m.template, m.to) for m in gateway.received] == [

@@ -4,6 +4,7 @@ decide them (approve, reject, cancel, no-show) through the booking services."""
 import datetime as dt
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,7 @@ from bookings import service_standard, services
 from bookings.actions import Action, allowed_actions, refusal
 from bookings.errors import BookingError
 from bookings.export import bookings_csv_response
-from bookings.models import Booking, BookingEvent, BookingLine, BookingStatus
+from bookings.models import Booking, BookingEvent, BookingLine, BookingStatus, RejectionCategory
 from documents.admin import BookingDocumentInline
 from facilities.models import Closure
 from facilities.templatetags.rupiah import rupiah
@@ -45,6 +46,18 @@ def status_badge(booking: Booking):
         booking.status,
         booking.get_status_display(),
     )
+
+
+class RejectionForm(admin_actions.ReasonForm):
+    """The rejection page: why, as a category the public statistics count, and in words."""
+
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", "---------"), *RejectionCategory.choices],
+        error_messages={"required": _("Choose why the request is rejected from the list.")},
+        help_text=_("Counted, without names, in the public statistics."),
+    )
+    field_order = ["category", "reason"]
 
 
 class StartDateFilter(admin.SimpleListFilter):
@@ -224,6 +237,7 @@ class BookingAdmin(admin.ModelAdmin):
         "facility__kecamatan",
         "facility__community",
         "facility__approval",
+        "rejection_category",
         StartDateFilter,
         ServiceStandardFilter,
         InvoiceFilter,
@@ -264,7 +278,18 @@ class BookingAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Decision"), {"fields": ["decided_by", "decided_at_wib", "decision_reason"]}),
+        (
+            _("Decision"),
+            {
+                "fields": [
+                    "decided_by",
+                    "decided_at_wib",
+                    "rejection_category",
+                    "decision_reason",
+                    "decision_working_days",
+                ]
+            },
+        ),
         (_("Retribusi"), {"fields": ["tariff_class", "price_lines", "invoice_details"]}),
         (_("Permit and check-in"), {"fields": ["permit_links", "check_in_details"]}),
         (_("Same day at this facility"), {"fields": ["neighbours"]}),
@@ -573,6 +598,7 @@ class BookingAdmin(admin.ModelAdmin):
             request,
             queryset,
             service=services.booking_reject,
+            form_class=RejectionForm,
             done=lambda count: ngettext(
                 "%(count)d booking rejected: %(objects)s. The reason is mailed to each resident.",
                 "%(count)d bookings rejected: %(objects)s. The reason is mailed to each resident.",
@@ -613,19 +639,30 @@ class BookingAdmin(admin.ModelAdmin):
             submit_label=_("Cancel the bookings"),
         )
 
-    def _decide_with_reason(self, request, queryset, *, service, done, refused, **page):
+    def _decide_with_reason(
+        self,
+        request,
+        queryset,
+        *,
+        service,
+        done,
+        refused,
+        form_class=admin_actions.ReasonForm,
+        **page,
+    ):
         """An action that needs a reason: first the reason page, then `service` for each
-        booking, with a report per booking that was refused."""
+        booking, with a report per booking that was refused. The form's fields (the reason,
+        and the category of a rejection) are the service's arguments."""
         bookings = list(queryset.select_related("facility", "user").order_by("start", "pk"))
-        form = admin_actions.reason_form(request)
+        form = admin_actions.reason_form(request, form_class)
         if not (form.is_bound and form.is_valid()):
             return self._reason_page(request, bookings, form=form, **page)
-        reason = form.cleaned_data["reason"]
+        given = form.cleaned_data
         admin_actions.apply_each(
             self,
             request,
             bookings,
-            lambda booking: service(booking=booking, actor=request.user, reason=reason),
+            lambda booking: service(booking=booking, actor=request.user, **given),
             errors=BookingError,
             done=done,
             refused=refused,

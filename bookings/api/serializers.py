@@ -701,6 +701,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "organisation",
             "phone",
             "decision_reason",
+            "rejection_category",
             "created_at",
             "decided_at",
             "decision_due_at",
@@ -738,6 +739,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "organisation": booking.organisation,
             "phone": booking.contact_phone,
             "decision_reason": booking.decision_reason,
+            "rejection_category": booking.rejection_category,
             "created_at": wib(booking.created_at),
             "decided_at": wib(booking.decided_at),
             "decision_due_at": wib(booking.decision_due_at)

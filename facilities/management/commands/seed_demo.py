@@ -475,6 +475,8 @@ class Command(BaseCommand):
                 decided_by=staff if decided else None,
                 decision_reason=EVENT_PATHS[status][-1][2] if decided else "",
                 decided_at=clock.now() if decided else None,
+                decision_working_days=0 if decided else None,
+                rejection_category="city_event" if status == "rejected" else "",
                 decision_due_at=None if decided else decision_due_at(clock.now(), start),
             )
             BookingEvent.objects.bulk_create(
