@@ -315,6 +315,8 @@ class Dataset:
                 f"{rnd.getrandbits(128):032x}",
                 "",
                 "0",
+                # A rejection has a category (a constraint refuses one without).
+                "other" if status == "rejected" else "",
             )
 
     def load_bookings(self, first, last):
@@ -342,6 +344,7 @@ class Dataset:
                     "permit_code",
                     "tariff_class",
                     "price_total",
+                    "rejection_category",
                 ],
                 self.booking_rows(first, last),
             )
