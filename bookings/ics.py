@@ -16,9 +16,13 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 from bookings.models import Booking, BookingEvent, BookingStatus
 from haidepok import clock
 
+# Any other status (rejected, cancelled, expired) is CANCELLED: the event does not take place.
 ICS_STATUS = {
     BookingStatus.REQUESTED: "TENTATIVE",
     BookingStatus.APPROVED: "CONFIRMED",
+    # It took place, or its time was kept for a resident who did not come: not cancelled.
+    BookingStatus.COMPLETED: "CONFIRMED",
+    BookingStatus.NO_SHOW: "CONFIRMED",
 }
 
 # What an invitation or a cancellation says, whatever the booking's status at sending time.

@@ -6,8 +6,10 @@ carry (REQUEST, CANCEL)."""
 import re
 
 import pytest
+from icalendar import Calendar
 
 from bookings.ics import booking_calendar
+from bookings.models import BookingStatus
 from facilities.models import Facility
 from tests.factories import (
     UserFactory,
@@ -82,3 +84,14 @@ def test_the_downloaded_file_defines_its_time_zone(client, booking):
     assert response["Content-Type"].startswith("text/calendar")
     used, defined = timezones_used_and_defined(response.content)
     assert used and used <= set(defined)
+
+
+@pytest.mark.parametrize("status", [BookingStatus.COMPLETED, BookingStatus.NO_SHOW])
+def test_a_booking_that_took_its_time_is_not_cancelled_in_its_file(booking, status):
+    """The file a resident downloads after the event said CANCELLED (ICS_STATUS knew only
+    requested and approved); found with the calendar feeds, which share the mapping."""
+    booking.status = status
+
+    [event] = Calendar.from_ical(booking_calendar(booking)).walk("VEVENT")
+
+    assert event["status"] == "CONFIRMED"
