@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, CalendarFeedToken, User
 from haidepok import clock
 
 
@@ -73,3 +73,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count)
             % {"count": count},
         )
+
+
+@admin.register(CalendarFeedToken)
+class CalendarFeedTokenAdmin(admin.ModelAdmin):
+    """The secret of a resident's calendar feed links, made by their profile. Staff see whose
+    it is and when it was made, never the token (it would open the feed); deleting it ends a
+    leaked link at once, and the profile makes a new one on the next visit."""
+
+    list_display = ["user", "created_at"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    fields = ["user", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,11 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from haidepok import clock
 
 
 class EmailUserManager(UserManager):
@@ -142,3 +146,37 @@ class WhatsAppVerification(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.number}"
+
+
+def new_calendar_feed_token() -> str:
+    """128 random bits: the feed's URL is its only key, so nobody finds it by trying."""
+    return secrets.token_urlsafe(16)
+
+
+class CalendarFeedToken(models.Model):
+    """The secret part of a resident's calendar feed URLs (/kalender/saya/<token>.ics, and
+    /kalender/pengelola/<token>.ics for an organizer): calendar programs fetch them without
+    signing in. Made when the profile first shows the links; a reset gives a new token, and the
+    old URLs answer 404 at once.
+
+    Kept as it is, not hashed as API keys are: the profile shows the link again on every visit
+    (a calendar program cannot be told a key once), and it opens a read-only calendar, nothing
+    more."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_token",
+    )
+    token = models.CharField(
+        _("token"), max_length=43, unique=True, default=new_calendar_feed_token, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed token")
+        verbose_name_plural = _("calendar feed tokens")
+
+    def __str__(self):
+        return f"{self.user} ({self.token[:4]}…)"

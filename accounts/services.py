@@ -1,4 +1,5 @@
-"""Use cases of a resident's account: personal API tokens, deleting the account."""
+"""Use cases of a resident's account: personal API tokens, calendar feed links, deleting the
+account."""
 
 import datetime as dt
 import hashlib
@@ -8,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, CalendarFeedToken, new_calendar_feed_token
 from bookings import notifications
 from bookings.services import bookings_release_for_departing_resident
 from communities.services import communities_left_without_organizer
@@ -73,6 +74,21 @@ def api_token_touch(token: ApiToken, *, now: dt.datetime | None = None) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+def calendar_feed_token(*, user) -> CalendarFeedToken:
+    """`user`'s calendar feed token, made the first time it is asked for (two pages opened at
+    once make one: get_or_create reads again when the other's insert wins)."""
+    token, _created = CalendarFeedToken.objects.get_or_create(user=user)
+    return token
+
+
+def calendar_feed_token_reset(*, user) -> CalendarFeedToken:
+    """A new token for `user`'s calendar feeds: the URLs with the old one answer 404 from now."""
+    token, _created = CalendarFeedToken.objects.update_or_create(
+        user=user, defaults={"token": new_calendar_feed_token(), "created_at": clock.now()}
+    )
+    return token
 
 
 def last_organizer_refusal(communities) -> str:

@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from PIL import Image
 
-from accounts.services import api_token_create
+from accounts.services import api_token_create, calendar_feed_token
 from bookings import services
 from bookings.models import KeptConflict
 from documents.models import BookingDocument, DocumentRequirement
@@ -60,6 +60,7 @@ def world(admin_user):
         facility=booking.facility, upload=png_upload(), alt_text="Tampak depan", actor=admin_user
     )
     api_token_create(user=booking.user, name="Kalender")
+    calendar_feed_token(user=booking.user)
     # Documents: a facility's requirement and a document sent for it (a row is enough).
     letter = DocumentRequirement.objects.create(facility=booking.facility, name="Surat permohonan")
     BookingDocument.objects.create(
