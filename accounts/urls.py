@@ -10,4 +10,5 @@ urlpatterns = [
     path("profil/whatsapp/", views.whatsapp_request_code, name="whatsapp_request_code"),
     path("profil/whatsapp/kode/", views.whatsapp_confirm, name="whatsapp_confirm"),
     path("profil/whatsapp/berhenti/", views.whatsapp_opt_out, name="whatsapp_opt_out"),
+    path("profil/kalender/baru/", views.calendar_feed_reset, name="calendar_feed_reset"),
 ]

@@ -22,6 +22,7 @@ from accounts.forms import (
 from accounts.models import ApiToken
 from bookings import whatsapp as bookings_whatsapp
 from communities.services import communities_left_without_organizer
+from haidepok.pwa import absolute
 
 
 def _profile_page(
@@ -38,6 +39,7 @@ def _profile_page(
     tokens = request.user.api_tokens.order_by(
         F("revoked_at").desc(nulls_first=True), "-created_at", "-id"
     )
+    feed_token = services.calendar_feed_token(user=request.user).token
     return render(
         request,
         "accounts/profile.html",
@@ -50,6 +52,9 @@ def _profile_page(
             "whatsapp_pending": whatsapp.pending_verification(request.user),
             "number_form": number_form or WhatsAppNumberForm(),
             "code_form": code_form or WhatsAppCodeForm(),
+            # The template shows the organizers' link only to who manages something.
+            "calendar_feed_url": absolute(reverse("resident_calendar_feed", args=[feed_token])),
+            "organizer_feed_url": absolute(reverse("organizer_calendar_feed", args=[feed_token])),
         },
         status=status,
     )
@@ -162,3 +167,14 @@ def whatsapp_opt_out(request):
     whatsapp.whatsapp_opt_out(user=request.user)
     messages.success(request, _("We no longer send you WhatsApp. Mails go on as before."))
     return redirect(reverse("profile") + "#whatsapp")
+
+
+# --- Calendar feeds (bookings/feed_views.py) --------------------------------------------------
+
+
+@login_required
+@require_POST
+def calendar_feed_reset(request):
+    services.calendar_feed_token_reset(user=request.user)
+    messages.success(request, _("Your calendar links are new: the old ones no longer work."))
+    return redirect(reverse("profile") + "#calendar")

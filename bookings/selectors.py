@@ -6,8 +6,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from bookings import rules
 from bookings.availability import free_facility_ids
-from bookings.models import Booking
+from bookings.models import Booking, BookingStatus
 from facilities.models import Closure, Facility, OpeningHours
+from facilities.selectors import published_facilities
 from haidepok import clock
 
 
@@ -80,3 +81,17 @@ def bookings_broken_by_policy(facility: Facility, *, now: dt.datetime | None = N
         if violations and not (kept and kept.covers(violations)):
             broken.append((booking, violations))
     return broken
+
+
+# What anyone may see of bookings (the public calendar /kalender/ and the public calendar
+# feeds): the events that take place, approved or done, at the facilities of the catalog. Of
+# each, its time, purpose and organisation; never who booked it or how to reach them.
+PUBLIC_STATUSES = (BookingStatus.APPROVED, BookingStatus.COMPLETED)
+
+
+def public_events(facilities=None) -> QuerySet[Booking]:
+    """The public bookings of `facilities` (a queryset or a list of facilities or their ids,
+    already known to be in the catalog), or of every facility in the catalog."""
+    if facilities is None:
+        facilities = published_facilities()
+    return Booking.objects.filter(status__in=PUBLIC_STATUSES, facility__in=facilities)

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,12 +18,14 @@ from bookings.forms import BookingRequestForm, CancelForm
 from bookings.ics import booking_calendar
 from bookings.models import Booking, BookingEvent, BookingStatus
 from bookings.references import normalise_reference
+from bookings.selectors import public_events
 from documents import services as document_services
 from documents.forms import RequestDocumentsForm
 from documents.services import DocumentsRefused
 from facilities.models import Facility, OpeningHours
 from facilities.selectors import facility_addons, published_facilities, tariff_classes
 from haidepok import clock
+from haidepok.pwa import absolute
 from payments.models import Invoice, InvoiceState, Payment
 from payments.services import payable_invoice
 
@@ -272,12 +275,11 @@ def public_calendar(request):
             raise Http404
     day_start = clock.local_datetime(day, dt.time.min)
     events = (
-        Booking.objects.filter(
-            status__in=[BookingStatus.APPROVED, BookingStatus.COMPLETED],
+        public_events(facilities if facility is None else [facility])
+        .filter(
             start__gte=day_start - rules.MAX_BLOCKED_SPAN,
             start__lt=day_start + dt.timedelta(days=1),
             end__gt=day_start,
-            facility__in=facilities if facility is None else [facility],
         )
         .select_related("facility")
         .only(
@@ -301,5 +303,10 @@ def public_calendar(request):
             "next_day": day + dt.timedelta(days=1),
             "facility": facility,
             "events": events,
+            "feed_url": absolute(
+                reverse("facility_calendar_feed", args=[facility.slug])
+                if facility
+                else reverse("city_calendar_feed")
+            ),
         },
     )

@@ -105,6 +105,9 @@ def facility_detail(request, slug):
             "facility_name": facility["name"],
             "content": mark_safe(content),
             "share": facility_share(facility),
+            "calendar_feed_url": absolute(
+                reverse("facility_calendar_feed", args=[facility["slug"]])
+            ),
         },
     )
 
@@ -129,6 +132,7 @@ def _facility_content(
             "facility": facility,
             # Built from SITE_URL, not the request: this content is cached for everyone.
             "share_url": absolute(reverse("facility_detail", args=[facility.slug])),
+            "calendar_feed_url": absolute(reverse("facility_calendar_feed", args=[facility.slug])),
             "picker": picker,
             "day_refused": picker.refused or malformed,
             "today": today,

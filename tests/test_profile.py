@@ -175,3 +175,18 @@ def test_active_tokens_come_before_revoked_ones(signed_in, resident):
     tokens = signed_in.get(PROFILE).context["tokens"]
 
     assert [token.name for token in tokens] == ["aktif", "dicabut", "lama"]
+
+
+def test_the_profile_costs_a_fixed_number_of_queries(
+    signed_in, resident, django_assert_num_queries
+):
+    """The session, the user, the calendar feed token (one more since the calendar links of
+    issue 16; made on the first visit), the pending WhatsApp code, whether they manage
+    something (asked by the header and the calendar section, paid once), the API tokens,
+    however many."""
+    signed_in.get(PROFILE)
+    for number in range(3):
+        api_token_create(user=resident, name=f"Token {number}")
+
+    with django_assert_num_queries(6):
+        assert signed_in.get(PROFILE).status_code == 200
