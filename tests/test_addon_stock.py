@@ -116,7 +116,9 @@ def test_a_booking_that_ended_frees_its_items(ending):
     holder = book(hall_a, at(10), at(12), sound, 10)
     assert refusal(hall_b, at(10), at(12), sound, 1).code == "addon_out_of_stock"
 
-    Booking.objects.filter(pk=holder.pk).update(status=ending)
+    Booking.objects.filter(pk=holder.pk).update(
+        status=ending, rejection_category="other" if ending == BookingStatus.REJECTED else ""
+    )
 
     assert book(hall_b, at(10), at(12), sound, 10).pk
 

@@ -88,7 +88,9 @@ def test_staff_filter_pending_requests_reject_one_with_a_reason_and_approve_anot
     expect(page.locator(".hd-selection")).to_contain_text(party.reference)
     page.screenshot(path=artifacts / "admin-reject-reason.png", full_page=True)
     page.locator("input[type=submit].default").click()
-    expect(page.locator(".errorlist")).to_be_visible()
+    # Neither the category nor the reason was given: each is refused next to its field.
+    expect(page.locator(".errorlist")).to_have_count(2)
+    page.locator("select[name=category]").select_option("city_event")
     page.locator("textarea[name=reason]").fill("Balai dipakai untuk kegiatan kelurahan.")
     page.locator("input[type=submit].default").click()
 
@@ -111,6 +113,7 @@ def test_staff_filter_pending_requests_reject_one_with_a_reason_and_approve_anot
     assert statuses[arisan.reference] == BookingStatus.REQUESTED
     party.refresh_from_db()
     assert party.decision_reason == "Balai dipakai untuk kegiatan kelurahan."
+    assert party.rejection_category == "city_event"
     assert party.decided_by == staff
     assert list(
         BookingEvent.objects.filter(actor=staff)
