@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _
 
 from bookings.ics import ICS_STATUS, booking_uid, wib_vtimezone
 from bookings.models import Booking, BookingEvent, BookingStatus
-from bookings.selectors import public_events
-from bookings.workspace import _managed_bookings
+from bookings.selectors import managed_bookings, public_events
 from facilities.forms import POLICY_LIMITS
 from haidepok import clock
 from haidepok.pwa import absolute
@@ -218,7 +217,7 @@ def organizer_feed(user, *, now=None) -> str:
     own read of them (/kelola/booking/ lists the same), by the same permission rule
     (communities.permissions.managed_communities), not a copy of it."""
     bookings = feed_bookings(
-        _managed_bookings(user).filter(status__in=ORGANIZER_STATUSES),
+        managed_bookings(user).filter(status__in=ORGANIZER_STATUSES),
         feed_window(now=now),
         "attendees",
     )

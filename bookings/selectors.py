@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from bookings import rules
 from bookings.availability import free_facility_ids
 from bookings.models import Booking, BookingStatus
+from communities.permissions import managed_communities
 from facilities.models import Closure, Facility, OpeningHours
 from facilities.selectors import published_facilities
 from haidepok import clock
@@ -95,3 +96,9 @@ def public_events(facilities=None) -> QuerySet[Booking]:
     if facilities is None:
         facilities = published_facilities()
     return Booking.objects.filter(status__in=PUBLIC_STATUSES, facility__in=facilities)
+
+
+def managed_bookings(user) -> QuerySet:
+    """The bookings of every facility `user` manages (their communities'; all for Pemkot
+    staff): what the workspace lists and the organizer's calendar feed carries."""
+    return Booking.objects.filter(facility__community__in=managed_communities(user))

@@ -20,6 +20,7 @@ from bookings.actions import allowed_actions
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent, BookingStatus, RejectionCategory
 from bookings.references import normalise_reference
+from bookings.selectors import managed_bookings
 from communities.permissions import is_pemkot_staff, managed_communities
 from facilities.models import Facility
 from haidepok import clock
@@ -55,10 +56,6 @@ def _managed_facilities(user):
     return Facility.objects.filter(community__in=managed_communities(user)).order_by("name")
 
 
-def _managed_bookings(user):
-    return Booking.objects.filter(facility__community__in=managed_communities(user))
-
-
 @login_required
 def booking_list(request):
     facilities = list(_managed_facilities(request.user))
@@ -67,7 +64,7 @@ def booking_list(request):
     form = BookingFilterForm(request.GET or None, facilities=facilities)
     form.is_valid()
     filters = {k: v for k, v in getattr(form, "cleaned_data", {}).items() if v}
-    bookings = _managed_bookings(request.user).select_related("facility", "user").order_by("start")
+    bookings = managed_bookings(request.user).select_related("facility", "user").order_by("start")
     if slug := filters.get("fasilitas"):
         bookings = bookings.filter(facility__slug=slug)
     if status := filters.get("status"):
@@ -137,7 +134,7 @@ def booking_calendar(request):
 
 def _managed_booking(user, reference: str) -> Booking:
     booking = (
-        _managed_bookings(user)
+        managed_bookings(user)
         .select_related("facility__community", "user")
         .prefetch_related(
             Prefetch("events", queryset=BookingEvent.objects.select_related("actor")), "lines"
