@@ -26,11 +26,18 @@ def backfill(apps, schema_editor):
     last = max(clock.to_local(decided_at).date() for _, _, decided_at in decided)
     closures = Closure.objects.filter(facility__isnull=True).values_list("start", "end")
     calendar = WorkingCalendar.of(first, last, closures)
+    # One UPDATE per distinct number of days (a handful) and 500 bookings, not one per booking.
+    by_days: dict[int, list[int]] = {}
     for pk, created, decided_at in decided:
         days = working_days_between(
             clock.to_local(created).date(), clock.to_local(decided_at).date(), calendar=calendar
         )
-        Booking.objects.filter(pk=pk).update(decision_working_days=days)
+        by_days.setdefault(days, []).append(pk)
+    for days, pks in by_days.items():
+        for first in range(0, len(pks), 500):  # within SQLite's limit of query parameters
+            Booking.objects.filter(pk__in=pks[first : first + 500]).update(
+                decision_working_days=days
+            )
 
 
 class Migration(migrations.Migration):
